@@ -1,0 +1,102 @@
+/**
+ * The `virtualinux` command: finds the command named by the first words, parses its options,
+ * runs it. A UserError prints its message and hint, never a stack trace; usage errors exit 2.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UsageError, UserError } from '../errors.ts';
+import { specCommands } from '../spec/commands.ts';
+import { closest } from '../spec/did-you-mean.ts';
+import { type Command, type CommandIo, usageOf } from './command.ts';
+
+export const commands: Command[] = [...specCommands];
+
+export const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => usageOf(c).length));
+  const lines = commands.map((c) => `  ${usageOf(c).padEnd(width)}  ${c.summary}`);
+  const options = commands.flatMap((c) =>
+    (c.optionHelp ?? []).map((line) => `  ${c.words.join(' ')}: ${line}`),
+  );
+  return [
+    `VirtuaLinux ${version()}: masterless clusters of diskless blades on a SAN`,
+    '',
+    'Usage: virtualinux COMMAND [OPTIONS]',
+    '',
+    'Commands:',
+    ...lines,
+    ...(options.length > 0 ? ['', 'Options:', ...options] : []),
+    '',
+    '  virtualinux --help      this text',
+    '  virtualinux --version   the version',
+    '',
+  ].join('\n');
+}
+
+function find(argv: string[]): { command: Command; rest: string[] } | undefined {
+  const matches = commands.filter((c) => c.words.every((word, i) => argv[i] === word));
+  const command = matches.sort((a, b) => b.words.length - a.words.length)[0];
+  return command && { command, rest: argv.slice(command.words.length) };
+}
+
+async function dispatch(argv: string[], io: CommandIo): Promise<number> {
+  const [first] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    io.out.write(help());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-V') {
+    io.out.write(`${version()}\n`);
+    return 0;
+  }
+  const found = find(argv);
+  if (!found) {
+    const typed = argv.slice(0, 2).join(' ');
+    const suggestion = closest(
+      typed,
+      commands.map((c) => c.words.join(' ')),
+    );
+    throw new UsageError(
+      `unknown command: ${typed}`,
+      suggestion ? `did you mean: virtualinux ${suggestion}?` : 'see: virtualinux --help',
+    );
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out.write(
+      [`usage: ${usageOf(command)}`, command.summary, ...(command.optionHelp ?? []), ''].join('\n'),
+    );
+    return 0;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+  } catch (error) {
+    const first = /^[^.]*\./.exec((error as Error).message)?.[0] ?? 'bad arguments';
+    throw new UsageError(first, `usage: ${usageOf(command)}`);
+  }
+  return command.run({ positionals: parsed.positionals, values: parsed.values, io });
+}
+
+export async function main(
+  argv: string[],
+  io: CommandIo = { out: process.stdout, err: process.stderr },
+): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UserError) {
+      io.err.write(`virtualinux: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    // a bug, not bad input: say so plainly; the stack only when asked for
+    const detail = process.env.VIRTUALINUX_DEBUG ? `\n${(error as Error).stack}` : '';
+    io.err.write(
+      `virtualinux: internal error: ${(error as Error).message}${detail}\n  please report it, with VIRTUALINUX_DEBUG=1 set\n`,
+    );
+    return 70;
+  }
+}

@@ -1,0 +1,25 @@
+/** A problem in a spec, located in its file, and the one format every command prints it in. */
+
+export type SpecPath = (string | number)[];
+
+export interface RuleProblem {
+  path: SpecPath;
+  message: string;
+}
+
+export interface SpecProblem extends RuleProblem {
+  /** 1-based; absent when the problem concerns the whole file */
+  line?: number;
+  col?: number;
+}
+
+/** a path as people write it: nodes[0].mac */
+export const pathText = (path: SpecPath) =>
+  path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+
+/** `FILE:LINE:COL: path.to.field: what is wrong (what is expected)` */
+export function formatProblem(file: string, problem: SpecProblem): string {
+  const where = problem.line === undefined ? file : `${file}:${problem.line}:${problem.col ?? 1}`;
+  const path = problem.path.length > 0 ? `${pathText(problem.path)}: ` : '';
+  return `${where}: ${path}${problem.message}`;
+}
