@@ -17,7 +17,7 @@ const check: Command = {
       throw new UsageError('spec check needs a file', 'usage: virtualinux spec check FILE...');
     let failed = false;
     for (const file of positionals) {
-      const result = checkSpecFile(file === '-' ? '/dev/stdin' : file);
+      const result = checkSpecFile(file);
       if (result.ok) {
         const { spec } = result;
         const need = formatSize(layoutNeed(spec).total);

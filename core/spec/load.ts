@@ -7,7 +7,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import type { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { closest } from './did-you-mean.ts';
-import { describeValue } from './primitives.ts';
+import { describeValue, quote } from './primitives.ts';
 import { formatProblem, type SpecPath, type SpecProblem } from './problems.ts';
 import { checkRules } from './rules.ts';
 import { Spec } from './schema.ts';
@@ -181,7 +181,7 @@ export function checkSpecText(source: string | Uint8Array): SpecCheck {
           return {
             path: [...path, key],
             ...located.place(path, key),
-            message: `unknown key "${key}" (${hint})`,
+            message: `unknown key ${quote(key)} (${hint})`,
           };
         });
       }
@@ -204,6 +204,8 @@ export function checkSpecFile(file: string): SpecCheck {
   const fail = (message: string): SpecCheck => ({ ok: false, problems: [{ path: [], message }] });
   let bytes: Uint8Array;
   try {
+    // read standard input by descriptor: /dev/stdin cannot be opened when it is a socket
+    if (file === '-' || file === '/dev/stdin') return checkSpecText(readFileSync(0));
     const stat = statSync(file);
     if (stat.isDirectory()) return fail('is a directory (expected a cluster.yaml file)');
     if (stat.isFile() && stat.size > MAX_SPEC_BYTES) {

@@ -10,7 +10,10 @@ export function parseMac(text: string): number | undefined {
 }
 
 export function formatMac(value: number): string {
-  return value.toString(16).padStart(12, '0').match(/../g)!.join(':');
+  return value
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?!$)/g, '$1:');
 }
 
 export const MAX_MAC = 2 ** 48 - 1;

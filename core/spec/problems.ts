@@ -15,7 +15,14 @@ export interface SpecProblem extends RuleProblem {
 
 /** a path as people write it: nodes[0].mac */
 export const pathText = (path: SpecPath) =>
-  path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+  path
+    .map((part, i) => {
+      if (typeof part === 'number') return `[${part}]`;
+      if (!/^[\w.-]+$/.test(part))
+        return `[${JSON.stringify(part.length > 40 ? `${part.slice(0, 40)}…` : part)}]`;
+      return i === 0 ? part : `.${part}`;
+    })
+    .join('');
 
 /** `FILE:LINE:COL: path.to.field: what is wrong (what is expected)` */
 export function formatProblem(file: string, problem: SpecProblem): string {

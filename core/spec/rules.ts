@@ -109,14 +109,21 @@ function checkBlades(spec: Spec, blades: Blade[]): RuleProblem[] {
       }),
     ),
   );
+  const outside = blades.filter((b) => !isHostOf(net, parseIpv4(b.ip) ?? 0));
+  // a range that runs off the network is one mistake: report its first blade and count the rest
+  const byEntry = new Map<number, Blade[]>();
+  for (const b of outside) byEntry.set(b.source.entry, [...(byEntry.get(b.source.entry) ?? []), b]);
+  for (const [entry, group] of byEntry) {
+    const [blade] = group;
+    if (!blade || !spec.nodes[entry]) continue;
+    const more =
+      group.length > 1 ? ` (and ${group.length - 1} more blades of ${spec.nodes[entry].name})` : '';
+    problems.push({
+      path: where(blade, 'ip'),
+      message: `blade ${blade.name} would get ${blade.ip}, which is not a host address of ${net.text}${more} (expected an address inside the cluster network; lower network.firstHost or widen network.cidr)`,
+    });
+  }
   for (const blade of blades) {
-    const address = parseIpv4(blade.ip) ?? 0;
-    if (!isHostOf(net, address)) {
-      problems.push({
-        path: where(blade, 'ip'),
-        message: `blade ${blade.name} would get ${blade.ip}, which is not a host address of ${net.text} (expected an address inside the cluster network; lower network.firstHost or widen network.cidr)`,
-      });
-    }
     if (fabric && blade.sifIp && !isHostOf(fabric, parseIpv4(blade.sifIp) ?? 0)) {
       problems.push({
         path: where(blade, 'sifIp'),
@@ -185,9 +192,12 @@ function checkNetwork(spec: Spec, blades: Blade[]): RuleProblem[] {
     }
     const owner = owners.get(vip);
     if (owner) {
+      const fix = spec.network.vips[service]
+        ? 'an address no blade uses'
+        : `network.vips.${service} set to a free address`;
       problems.push({
         path,
-        message: `virtual IP ${vip} of ${service} is also the address of ${owner} (expected an address no blade uses)`,
+        message: `virtual IP ${vip} of ${service} is also the address of ${owner} (expected ${fix})`,
       });
     }
     owners.set(vip, `the virtual IP of ${service}`);

@@ -1,0 +1,104 @@
+/** The real `virtualinux` binary, as an administrator runs it: exit codes, streams, no stack traces. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, test } from 'vitest';
+
+const bin = new URL('../../../bin/virtualinux.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'vl-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cli = (args: string[], input?: string) => execa(bin, args, { reject: false, input: input ?? '' });
+
+const STACK = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('virtualinux spec', () => {
+  test('the example checks clean when piped back in', async () => {
+    const example = await cli(['spec', 'example']);
+    expect(example.exitCode).toBe(0);
+    const check = await cli(['spec', 'check', '/dev/stdin'], example.stdout);
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toBe('/dev/stdin: ok: cluster lab, 3 blades, layout 19.6 GiB of 40 GiB');
+  });
+
+  test('an invalid spec exits 1 with FILE:LINE:COL lines on stderr', async () => {
+    const example = (await cli(['spec', 'example'])).stdout;
+    const file = join(dir, 'typo.yaml');
+    writeFileSync(file, example.replace('transport: tcp', 'transprot: tcp'));
+    const check = await cli(['spec', 'check', file]);
+    expect(check.exitCode).toBe(1);
+    expect(check.stderr.split('\n')).toEqual([
+      `${file}:12:3: san.transprot: unknown key "transprot" (did you mean "transport"?)`,
+      `${file}: 1 problem`,
+    ]);
+  });
+
+  test.each([
+    ['a missing file', join(dir, 'nope.yaml'), undefined],
+    ['a directory', dir, undefined],
+    ['binary junk', join(dir, 'junk.yaml'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3])],
+    [
+      'an alias bomb',
+      join(dir, 'bomb.yaml'),
+      `a: &a [1,1,1,1,1,1,1,1,1,1]\n${Array.from({ length: 9 }, (_, i) => `${'bcdefghij'[i]}: &${'bcdefghij'[i]} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(',')}]`).join('\n')}\n`,
+    ],
+    ['an empty file', join(dir, 'empty.yaml'), ''],
+  ])('%s gives one clear line, exit 1, no stack trace', async (_, file, content) => {
+    if (content !== undefined) writeFileSync(file, content);
+    const check = await cli(['spec', 'check', file]);
+    expect(check.exitCode).toBe(1);
+    expect(check.stderr).not.toMatch(STACK);
+    const lines = check.stderr.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}(:\\d+:\\d+)?: \\S`));
+  });
+
+  test('the JSON Schema describes cluster.yaml', async () => {
+    const result = await cli(['spec', 'schema']);
+    const schema = JSON.parse(result.stdout) as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual([
+      'cluster',
+      'san',
+      'fabric',
+      'network',
+      'storage',
+      'nodes',
+      'images',
+      'services',
+    ]);
+    expect(schema.required).toEqual(['cluster', 'san', 'nodes']);
+  });
+});
+
+describe('usage', () => {
+  test('--help lists only the commands that exist, --version prints the package version', async () => {
+    const help = await cli(['--help']);
+    expect(help.exitCode).toBe(0);
+    const listed = help.stdout.match(/^ {2}virtualinux [a-z]+ [a-z]+/gm);
+    expect(listed).toEqual([
+      '  virtualinux spec check',
+      '  virtualinux spec example',
+      '  virtualinux spec schema',
+    ]);
+    const version = await cli(['--version']);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test.each([
+    [
+      ['spec', 'chek', 'x.yaml'],
+      'virtualinux: unknown command: spec chek\n  did you mean: virtualinux spec check?',
+    ],
+    [['spec', 'check'], 'virtualinux: spec check needs a file\n  usage: virtualinux spec check FILE...'],
+    [
+      ['spec', 'check', '--colour', 'x'],
+      "virtualinux: Unknown option '--colour'.\n  usage: virtualinux spec check FILE...",
+    ],
+    [[], undefined],
+  ])('%j is a usage error: exit 2', async (args, stderr) => {
+    const result = await cli(args);
+    expect(result.exitCode).toBe(2);
+    if (stderr) expect(result.stderr).toBe(stderr);
+  });
+});
