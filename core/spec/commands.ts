@@ -5,6 +5,7 @@ import { expandBlades, layoutNeed } from './derive.ts';
 import { exampleSpecText } from './example.ts';
 import { checkSpecFile } from './load.ts';
 import { formatProblem } from './problems.ts';
+import { specReference } from './reference.ts';
 import { specJsonSchema } from './schema.ts';
 import { formatSize } from './size.ts';
 
@@ -56,4 +57,14 @@ const schema: Command = {
   },
 };
 
-export const specCommands = [check, example, schema];
+const reference: Command = {
+  words: ['spec', 'reference'],
+  args: '',
+  summary: 'print the cluster.yaml reference in Markdown (docs/cluster-spec.md)',
+  run({ io }) {
+    io.out.write(specReference());
+    return 0;
+  },
+};
+
+export const specCommands = [check, example, schema, reference];

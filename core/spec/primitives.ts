@@ -115,7 +115,8 @@ export const Size = z
     if (parsed.ok) return parsed.bytes;
     ctx.addIssue({ code: 'custom', message: parsed.reason, input: value });
     return z.NEVER;
-  });
+  })
+  .meta({ title: 'size', examples: ['512MiB', '4GiB', '4G'] });
 
 /** `host` or `host:port`; the port defaults to iSCSI's 3260 */
 export const Portal = text('a portal like 10.0.2.2:3260').transform((value, ctx) => {

@@ -30,102 +30,129 @@ export type ActiveService = z.infer<typeof ActiveService>;
 export type PassiveService = z.infer<typeof PassiveService>;
 
 const Chap = section({
-  user: text('a CHAP user name').min(1),
-  secret: SecretRef,
-  /** mutual CHAP: the target proves itself to the blades too */
-  mutual: section({ user: text('a CHAP user name').min(1), secret: SecretRef }).optional(),
-});
+  user: text('a CHAP user name').min(1).describe('CHAP user name the blades log in with'),
+  secret: SecretRef.describe(
+    'where the CHAP secret is: file:/path (mode 0600) or env:NAME, never the secret',
+  ),
+  mutual: section({
+    user: text('a CHAP user name').min(1).describe('CHAP user name of the target'),
+    secret: SecretRef.describe("where the target's secret is: file:/path or env:NAME"),
+  })
+    .optional()
+    .describe('mutual CHAP: the target proves itself to the blades too'),
+}).describe('CHAP authentication; absent: none (only on a closed storage fabric)');
 
 export const Cluster = section({
-  name: ClusterName,
-  /** DNS domain of the cluster network; default `<name>.cluster.internal` */
-  domain: DnsDomain.optional(),
-  /** naming authority of the blades' initiator names */
-  iqnPrefix: IqnPrefix.default('iqn.2026-11.org.virtualinux'),
-});
+  name: ClusterName.describe('short name: the volume group is vl_<name>, initiators end in :<name>.<blade>'),
+  domain: DnsDomain.optional().describe('DNS domain of the cluster network; default <name>.cluster.internal'),
+  iqnPrefix: IqnPrefix.default('iqn.2026-11.org.virtualinux').describe(
+    "naming authority of the blades' initiator names",
+  ),
+}).describe('the cluster as a whole');
 
 export const San = section({
-  /** one portal, or several for multipath */
-  portals: z.array(Portal).min(1, { error: 'expected at least one portal' }),
-  target: Iqn,
-  lun: z.int().min(0).max(16383).default(1),
-  transport: z.enum(['tcp', 'iser']).default('tcp'),
+  portals: z
+    .array(Portal)
+    .min(1, { error: 'expected at least one portal' })
+    .describe('ADDRESS[:PORT] of the SAN; several for multipath (one port for all)'),
+  target: Iqn.describe('iSCSI name of the target that exports the LUN'),
+  lun: z.int().min(0).max(16383).default(1).describe('LUN number of the cluster disk on that target'),
+  transport: z.enum(['tcp', 'iser']).default('tcp').describe('tcp, or iser for iSCSI over RDMA (Infiniband)'),
   chap: Chap.optional(),
-  /** the LUN's size when known: the layout is checked against it */
-  size: Size.optional(),
-});
+  size: Size.optional().describe("the LUN's size when known: the layout is checked against it"),
+}).describe('the external SAN holding every volume of the cluster');
 
 export const Fabric = section({
-  /** the interface that reaches the SAN (ARCHITECTURE §4 `sif`) */
-  sif: InterfaceName.default('eth0'),
-  /** kernel modules that bring `sif` up (`sifm`) */
-  modules: z.array(ModuleName).default([]),
-  /** static addressing from this network; absent: DHCP */
-  cidr: Cidr.optional(),
-  firstHost: z.int().min(1).default(10),
-  mtu: z.int().min(576).max(65520).optional(),
-  /** IPoIB mode when `sif` is an Infiniband interface */
-  ipoibMode: z.enum(['datagram', 'connected']).optional(),
-});
+  sif: InterfaceName.default('eth0').describe(
+    'interface that reaches the SAN (boot parameter sif), e.g. ib0',
+  ),
+  modules: z
+    .array(ModuleName)
+    .default([])
+    .describe('kernel modules that bring sif up (sifm), e.g. ib_ipoib, mlx5_ib'),
+  cidr: Cidr.optional().describe('fabric network for static addresses; absent: DHCP on sif'),
+  firstHost: z.int().min(1).default(10).describe('blade i gets fabric host number firstHost + i'),
+  mtu: z
+    .int()
+    .min(576)
+    .max(65520)
+    .optional()
+    .describe('MTU of sif; IPoIB: up to 2044 datagram, 65520 connected'),
+  ipoibMode: z
+    .enum(['datagram', 'connected'])
+    .optional()
+    .describe('IPoIB mode when sif is an Infiniband interface'),
+}).describe('the storage fabric between the blades and the SAN');
 
 export const Network = section({
-  cidr: Cidr.default('10.42.0.0/24'),
-  gateway: Ipv4.optional(),
-  /** upstream resolvers for names outside the cluster domain */
-  dns: z.array(Ipv4).default([]),
-  /** blade i (from 0, in spec order) gets host number firstHost + i unless it has an explicit ip */
-  firstHost: z.int().min(1).default(10),
-  /** virtual IPs of passive services; absent ones are taken from the top of the network */
-  vips: z.partialRecord(PassiveService, Ipv4).default({}),
-});
+  cidr: Cidr.default('10.42.0.0/24').describe('the cluster network the blades talk on'),
+  gateway: Ipv4.optional().describe('default route of the blades, if any'),
+  dns: z.array(Ipv4).default([]).describe('upstream resolvers for names outside the cluster domain'),
+  firstHost: z
+    .int()
+    .min(1)
+    .default(10)
+    .describe('blade i (from 0, in spec order) gets host number firstHost + i unless it has an ip'),
+  vips: z
+    .partialRecord(PassiveService, Ipv4)
+    .default({})
+    .describe('virtual IPs of passive services; absent ones are counted down from the top of the network'),
+}).describe('the cluster network');
 
 export const SharedVolume = section({
-  name: Hostname,
-  size: Size,
-  mount: text('an absolute path').regex(/^\/\S*$/, { error: 'expected an absolute path like /home' }),
-  export: z.enum(['nfs', 'none']).default('nfs'),
+  name: Hostname.describe('volume name: shared_<name>'),
+  size: Size.describe('volume size'),
+  mount: text('an absolute path')
+    .regex(/^\/\S*$/, { error: 'expected an absolute path like /home' })
+    .describe('where the blades mount it'),
+  export: z.enum(['nfs', 'none']).default('nfs').describe('nfs: served by the VIP holder to every blade'),
 });
 
 export const Storage = section({
-  /** the volume group on the LUN; default `vl_<cluster>` */
   vg: text('a volume group name')
     .regex(/^[a-zA-Z0-9_][a-zA-Z0-9_.+-]{0,63}$/, { error: 'expected an LVM name like vl_lab' })
-    .optional(),
-  boot: Size.default(512 * 2 ** 20),
-  meta: Size.default(64 * 2 ** 20),
-  /** each blade's writable layer (`node_<name>`) */
-  bladeLayer: Size.default(4 * 2 ** 30),
-  /** golden image volume sizes by image name; defaults: node OS 4 GiB, each VC image 2 GiB */
-  images: z.record(ImageName, Size).default({}),
-  shared: z.array(SharedVolume).default([{ name: 'home', size: 8 * 2 ** 30, mount: '/home', export: 'nfs' }]),
-});
+    .optional()
+    .describe('volume group on the LUN; default vl_<cluster>'),
+  boot: Size.prefault('512MiB').describe('the VLBOOT partition (GRUB, kernels, blade map)'),
+  meta: Size.prefault('64MiB').describe('vl_meta: the spec, the journal, the install report'),
+  bladeLayer: Size.prefault('4GiB').describe("each blade's writable layer node_<blade>"),
+  images: z
+    .record(ImageName, Size)
+    .default({})
+    .describe('golden volume sizes by image name; defaults: node OS 4 GiB, each VC image 2 GiB'),
+  shared: z
+    .array(SharedVolume)
+    .prefault([{ name: 'home', size: '8GiB', mount: '/home' }])
+    .describe('shared data volumes; default: home, 8 GiB, on /home over NFS'),
+}).describe('the volumes on the LUN (sizes like 512MiB, 4GiB, 4G)');
 
 export const NodeEntry = section({
-  /** one blade, or a range: node[01-16] */
-  name: NodeNames,
-  /** MAC on the cluster network; for a range, the first one (the others follow) */
-  mac: Mac.optional(),
-  /** one MAC per blade of the range, in order (instead of mac) */
-  macs: z.array(Mac).optional(),
-  /** MAC of the storage-fabric NIC when it is not the cluster-network NIC; first of a range */
-  sifMac: Mac.optional(),
-  /** address on the cluster network; for a range, the first one */
-  ip: Ipv4.optional(),
-  /** static address on the storage fabric; for a range, the first one */
-  sifIp: Ipv4.optional(),
+  name: NodeNames.describe('one blade, or a range: node[01-16], node[01-04,09]'),
+  mac: Mac.optional().describe('MAC on the cluster network; for a range, the first one (the others follow)'),
+  macs: z.array(Mac).optional().describe('one MAC per blade of the range, in order (instead of mac)'),
+  sifMac: Mac.optional().describe('MAC of the storage-fabric NIC when it is another NIC; first of a range'),
+  ip: Ipv4.optional().describe('address on the cluster network; for a range, the first one'),
+  sifIp: Ipv4.optional().describe('static address on the storage fabric; for a range, the first one'),
 });
 
 export const Images = section({
-  node: ImageName.default('node'),
-  vc: z.array(ImageName).default(['debian-12', 'ubuntu-24.04', 'rocky-9']),
-});
+  node: ImageName.default('node').describe('the OS image the blades boot'),
+  vc: z
+    .array(ImageName)
+    .default(['debian-12', 'ubuntu-24.04', 'rocky-9'])
+    .describe('virtual-cluster images installed on the SAN'),
+}).describe('the images the install writes');
 
 export const Services = section({
-  /** every blade serves these, with identical answers derived from the spec */
-  active: z.array(ActiveService).default(['dhcp', 'dns', 'tftp', 'ntp']),
-  /** one instance behind a virtual IP, a standby takes over */
-  passive: z.array(PassiveService).default(['nfs', 'syslog']),
-});
+  active: z
+    .array(ActiveService)
+    .default(['dhcp', 'dns', 'tftp', 'ntp'])
+    .describe('every blade serves these, with identical answers derived from the spec'),
+  passive: z
+    .array(PassiveService)
+    .default(['nfs', 'syslog'])
+    .describe('one instance behind a virtual IP; a standby takes over'),
+}).describe('the replicated services of the privileged cluster');
 
 export const Spec = section({
   cluster: Cluster,
@@ -133,10 +160,13 @@ export const Spec = section({
   fabric: Fabric.prefault({}),
   network: Network.prefault({}),
   storage: Storage.prefault({}),
-  nodes: z.array(NodeEntry).min(1, { error: 'expected at least one blade' }),
+  nodes: z
+    .array(NodeEntry)
+    .min(1, { error: 'expected at least one blade' })
+    .describe('the blades: names (or ranges), MACs, optional addresses'),
   images: Images.prefault({}),
   services: Services.prefault({}),
-});
+}).describe('cluster.yaml: a VirtuaLinux cluster');
 
 export type Spec = z.infer<typeof Spec>;
 export type NodeEntry = z.infer<typeof NodeEntry>;

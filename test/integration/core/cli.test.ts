@@ -80,6 +80,7 @@ describe('usage', () => {
       '  virtualinux spec check',
       '  virtualinux spec example',
       '  virtualinux spec schema',
+      '  virtualinux spec reference',
     ]);
     const version = await cli(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
