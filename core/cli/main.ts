@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError, UserError } from '../errors.ts';
 import { specCommands } from '../spec/commands.ts';
-import { closest } from '../spec/did-you-mean.ts';
+import { closest } from '../yaml/did-you-mean.ts';
 import { type Command, type CommandIo, usageOf } from './command.ts';
 
 export const commands: Command[] = [...specCommands];

@@ -1,10 +1,10 @@
 /** `virtualinux spec …`: check a cluster.yaml, print the example, print the JSON Schema. */
 import type { Command } from '../cli/command.ts';
 import { UsageError } from '../errors.ts';
+import { formatProblem } from '../yaml/problems.ts';
 import { expandBlades, layoutNeed } from './derive.ts';
 import { exampleSpecText } from './example.ts';
 import { checkSpecFile } from './load.ts';
-import { formatProblem } from './problems.ts';
 import { specReference } from './reference.ts';
 import { specJsonSchema } from './schema.ts';
 import { formatSize } from './size.ts';

@@ -2,10 +2,11 @@
  * Every value derived from a spec: blades expanded from ranges, addresses, initiator names,
  * volume names, boot parameters, the space the layout needs. Computed here, stored nowhere.
  */
+
+import type { ProblemPath } from '../yaml/problems.ts';
 import { formatIpv4, type Ipv4Network, netmask, parseCidr, parseIpv4 } from './ipv4.ts';
 import { formatMac, parseMac } from './mac.ts';
 import { expandNodeRange } from './node-range.ts';
-import type { SpecPath } from './problems.ts';
 import type { NodeEntry, PassiveService, Spec } from './schema.ts';
 
 export interface Blade {
@@ -73,7 +74,7 @@ export function expandBlades(spec: Spec): Blade[] {
 }
 
 /** the place in cluster.yaml that gave a blade its value, e.g. nodes[0].mac */
-export function bladeSourcePath(blade: Blade, field: keyof NodeEntry, spec: Spec): SpecPath {
+export function bladeSourcePath(blade: Blade, field: keyof NodeEntry, spec: Spec): ProblemPath {
   const entry = spec.nodes[blade.source.entry];
   if (field === 'mac' && entry?.macs) return ['nodes', blade.source.entry, 'macs', blade.source.offset];
   if (entry && entry[field] === undefined) return ['nodes', blade.source.entry, 'name'];

@@ -3,21 +3,11 @@
  * Messages never echo a value that could be a secret.
  */
 import { z } from 'zod';
+import { describeValue } from '../yaml/describe.ts';
 import { parseCidr, parseIpv4 } from './ipv4.ts';
 import { isMulticast, MAC_HINT, parseMac } from './mac.ts';
 import { expandNodeRange } from './node-range.ts';
 import { parseSize } from './size.ts';
-
-/** a value from the file as it goes into a one-line message: quoted, escaped, cut short */
-export const quote = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return quote(value);
-  return `${typeof value} ${String(value)}`;
-}
 
 /** a string field; `what` completes "expected …" */
 export const text = (what: string) =>

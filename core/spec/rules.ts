@@ -2,6 +2,8 @@
  * Validation beyond types: what the schema alone cannot see because it spans fields —
  * duplicates, addresses outside their network, collisions, a layout that cannot fit.
  */
+
+import { pathText, type RuleProblem } from '../yaml/problems.ts';
 import {
   type Blade,
   bladeSourcePath,
@@ -15,7 +17,6 @@ import {
 import { isHostOf, parseIpv4 } from './ipv4.ts';
 import { MAX_MAC, parseMac } from './mac.ts';
 import { expandNodeRange } from './node-range.ts';
-import { pathText, type RuleProblem } from './problems.ts';
 import type { Spec } from './schema.ts';
 import { formatSize } from './size.ts';
 

@@ -2,8 +2,8 @@
 import { expect } from 'vitest';
 import { exampleSpecText } from '../../../../core/spec/example.ts';
 import { checkSpecText } from '../../../../core/spec/load.ts';
-import { formatProblem } from '../../../../core/spec/problems.ts';
 import type { Spec } from '../../../../core/spec/schema.ts';
+import { formatProblem } from '../../../../core/yaml/problems.ts';
 
 export const example = exampleSpecText();
 

@@ -2,14 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import {
-  checkSpecFile,
-  checkSpecText,
-  loadSpec,
-  MAX_SPEC_BYTES,
-  SpecError,
-} from '../../../../core/spec/load.ts';
-import { formatProblem } from '../../../../core/spec/problems.ts';
+import { checkSpecFile, checkSpecText, loadSpec, SpecError } from '../../../../core/spec/load.ts';
+import { MAX_DOCUMENT_BYTES } from '../../../../core/yaml/document.ts';
+import { formatProblem } from '../../../../core/yaml/problems.ts';
 import { example, problems } from './check.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vl-spec-'));
@@ -25,7 +20,7 @@ function fileProblems(name: string, content?: string | Uint8Array): string[] {
 describe('files that are not a spec get one clear line', () => {
   test('an empty file, or one with only comments', () => {
     expect(fileProblems('empty.yaml', '')).toEqual([
-      'empty.yaml: the spec is empty (expected a cluster spec; `virtualinux spec example` prints one)',
+      'empty.yaml: the file is empty (expected a cluster spec; `virtualinux spec example` prints one)',
     ]);
     expect(fileProblems('comments.yaml', '# nothing yet\n\n')).toHaveLength(1);
   });
@@ -36,7 +31,7 @@ describe('files that are not a spec get one clear line', () => {
     ]);
     expect(checkSpecFile(dir)).toEqual({
       ok: false,
-      problems: [{ path: [], message: 'is a directory (expected a cluster.yaml file)' }],
+      problems: [{ path: [], message: 'is a directory (expected a cluster.yaml)' }],
     });
   });
 
@@ -50,7 +45,7 @@ describe('files that are not a spec get one clear line', () => {
   });
 
   test('a file too large to be a spec is refused before it is read', () => {
-    expect(fileProblems('huge.yaml', `# ${'x'.repeat(MAX_SPEC_BYTES)}\n`)[0]).toMatch(
+    expect(fileProblems('huge.yaml', `# ${'x'.repeat(MAX_DOCUMENT_BYTES)}\n`)[0]).toMatch(
       /too large for a cluster spec/,
     );
   });

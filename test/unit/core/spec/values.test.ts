@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { closest, editDistance } from '../../../../core/spec/did-you-mean.ts';
 import { formatIpv4, netmask, parseCidr, parseIpv4 } from '../../../../core/spec/ipv4.ts';
 import { formatMac, isMulticast, parseMac } from '../../../../core/spec/mac.ts';
 import { expandNodeRange } from '../../../../core/spec/node-range.ts';
@@ -74,17 +73,5 @@ describe('addresses', () => {
       isMulticast(parseMac('01:00:5e:00:00:01') ?? 0),
       isMulticast(parseMac('52:54:00:00:00:01') ?? 0),
     ]).toEqual([true, false]);
-  });
-});
-
-describe('did you mean', () => {
-  test('counts a swap of neighbours as one typo', () => {
-    expect(editDistance('nmae', 'name')).toBe(1);
-    expect(editDistance('kitten', 'sitting')).toBe(3);
-  });
-
-  test('suggests only near words', () => {
-    expect(closest('portal', ['portals', 'target'])).toBe('portals');
-    expect(closest('colour', ['portals', 'target'])).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
-/** What the schema allows at a place in the spec: the known keys, for "did you mean" hints. */
+/** What the schema allows at a place in a document: the known keys, for "did you mean" hints. */
 import type { z } from 'zod';
-import type { SpecPath } from './problems.ts';
+import type { ProblemPath } from './problems.ts';
 
 interface Def {
   type: string;
@@ -31,7 +31,7 @@ function step(schema: z.ZodType, part: string | number): z.ZodType | undefined {
   return undefined;
 }
 
-export function knownKeysAt(schema: z.ZodType, path: SpecPath): string[] {
+export function knownKeysAt(schema: z.ZodType, path: ProblemPath): string[] {
   let current: z.ZodType | undefined = schema;
   for (const part of path) {
     current = current && step(current, part);
