@@ -14,7 +14,7 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # one package per line, '#' comments; what the tests and the DVD build call on the host
-mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/host-packages.txt)
+mapfile -t packages < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e 's/^[[:space:]]*//' -e '/^$/d' scripts/host-packages.txt)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
