@@ -4,12 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { imageCommands } from '../../images/commands.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { specCommands } from '../spec/commands.ts';
 import { closest } from '../yaml/did-you-mean.ts';
 import { type Command, type CommandIo, usageOf } from './command.ts';
 
-export const commands: Command[] = [...specCommands];
+export const commands: Command[] = [...specCommands, ...imageCommands];
 
 export const version = (): string =>
   (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })

@@ -65,6 +65,9 @@ const packages: Record<string, string> = {
   zstd: 'zstd',
   xz: 'xz-utils',
   dnf: 'dnf',
+  rpm: 'rpm',
+  'dpkg-query': 'dpkg',
+  tar: 'tar',
   ssh: 'openssh-client',
   scp: 'openssh-client',
 };

@@ -1,0 +1,21 @@
+/**
+ * A published root filesystem tarball, as it is: fetched (or read from a path), its sha256
+ * checked against the recipe before anything is unpacked, then extracted with owners, modes and
+ * extended attributes kept. GNU tar recognises the compression (gzip, xz, zstd) by itself.
+ */
+import type { Command } from '../../core/exec/command.ts';
+
+export function importCommand(tarball: string, rootfs: string): Command {
+  return {
+    tool: 'tar',
+    args: [
+      '--extract',
+      `--file=${tarball}`,
+      `--directory=${rootfs}`,
+      '--numeric-owner',
+      '--same-permissions',
+      '--xattrs',
+      '--xattrs-include=*',
+    ],
+  };
+}
