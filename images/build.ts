@@ -35,7 +35,7 @@ import { dnfCommand, repoUrl } from './builders/dnf.ts';
 import { importCommand } from './builders/import.ts';
 import { mmdebstrapCommand } from './builders/mmdebstrap.ts';
 import { download, MIRROR_TIMEOUT_MS, probeMirror, sha256File } from './fetch.ts';
-import { loadRecipe, recipeFile } from './load.ts';
+import { fieldLocation, loadRecipe, recipeFile } from './load.ts';
 import { IMAGE_FORMAT, listPackages, MANIFEST_NAME, Manifest, readOsRelease } from './manifest.ts';
 import { overlayDir, overlayEntries } from './overlay-tree.ts';
 import type { Recipe } from './recipe.ts';
@@ -214,7 +214,7 @@ async function importedTarball(
   if (actual !== recipe.sha256) {
     if (tarball.startsWith(join(options.cacheDir, 'downloads'))) rmSync(tarball, { force: true });
     throw new UserError(
-      `${file}: sha256: ${recipe.source} has sha256 ${actual}, the recipe expects ${recipe.sha256}`,
+      `${fieldLocation(file, 'sha256')}: sha256: ${recipe.source} has sha256 ${actual}, the recipe expects ${recipe.sha256}`,
       'the file changed where it is published, or the recipe is wrong: compare with the checksum its publisher gives',
     );
   }

@@ -23,6 +23,7 @@ function why(error: unknown, timeoutMs: number): string {
   if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'its host name does not resolve';
   if (cause?.code === 'ECONNREFUSED') return 'the connection was refused';
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  if (cause?.message) return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
 

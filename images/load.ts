@@ -2,7 +2,7 @@
  * Reading image recipes: images/recipes/NAME.yaml, checked like cluster.yaml (located problems,
  * did-you-mean), plus the rule that a recipe is named after its file.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { checkYamlFile, type DocumentKind } from '../core/yaml/document.ts';
@@ -81,4 +81,20 @@ export function loadRecipe(recipesDir: string, name: string): Recipe {
   const result = checkRecipeFile(file);
   if (!result.ok) throw new RecipeError(file, result.problems);
   return result.recipe;
+}
+
+/**
+ * `FILE:LINE:COL` of a top-level field's value in a recipe file, for problems found after the
+ * recipe was checked (a checksum that does not match, a source that is not there)
+ */
+export function fieldLocation(file: string, field: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const line = lines.findIndex((text) => text.startsWith(`${field}:`));
+    if (line === -1) return file;
+    const col = (/^[^:]+:\s*/.exec(lines[line] ?? '')?.[0].length ?? 0) + 1;
+    return `${file}:${line + 1}:${col}`;
+  } catch {
+    return file;
+  }
 }
