@@ -81,6 +81,9 @@ describe('usage', () => {
       '  virtualinux spec example',
       '  virtualinux spec schema',
       '  virtualinux spec reference',
+      '  virtualinux image check',
+      '  virtualinux image build',
+      '  virtualinux image list',
     ]);
     const version = await cli(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
