@@ -1,5 +1,5 @@
 /**
- * Building an image: recipe → builder → overlays → scrub → (initramfs) → archive → manifest,
+ * Building an image: recipe → builder → scrub → overlays → (initramfs) → archive → manifest,
  * cached under <cache>/images/NAME/KEY where KEY fingerprints every input. A build works in
  * KEY.partial with a journal, so an interrupted build resumes at the step it stopped in; the
  * finished directory appears by one rename, so a cache entry is always whole.
@@ -267,6 +267,12 @@ export function planImage(
   const partialArchive = join(work, `${ARCHIVE_NAME}.partial`);
   const actions: Action[] = [
     ...builderActions(recipe, context, tarball),
+    {
+      id: 'scrub',
+      // before the overlays: what the builder left of the build host goes, what we ship stays
+      description: 'remove host and machine identity, build logs and caches',
+      commands: [{ tool: 'sh', args: [scrubScript, context.rootfs] }],
+    },
     ...recipe.overlays.map(
       (overlay): Action => ({
         id: `overlay:${overlay}`,
@@ -285,11 +291,6 @@ export function planImage(
         ],
       }),
     ),
-    {
-      id: 'scrub',
-      description: 'remove host and machine identity, build logs and caches',
-      commands: [{ tool: 'sh', args: [scrubScript, context.rootfs] }],
-    },
     ...(recipe.initramfs
       ? [
           {

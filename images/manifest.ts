@@ -9,8 +9,8 @@ import { z } from 'zod';
 import type { Runner } from '../core/exec/runner.ts';
 
 export const MANIFEST_NAME = 'manifest.json';
-/** bumped when the archive layout or the manifest changes: older cache entries are rebuilt */
-export const IMAGE_FORMAT = 1;
+/** bumped when the archive layout, the build steps or the manifest change: older cache entries are rebuilt */
+export const IMAGE_FORMAT = 2;
 
 export const PackageEntry = z.object({ name: z.string(), version: z.string(), arch: z.string() });
 export type PackageEntry = z.infer<typeof PackageEntry>;

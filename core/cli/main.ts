@@ -2,19 +2,16 @@
  * The `virtualinux` command: finds the command named by the first words, parses its options,
  * runs it. A UserError prints its message and hint, never a stack trace; usage errors exit 2.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { imageCommands } from '../../images/commands.ts';
+import { dvdCommands } from '../../iso/commands.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { specCommands } from '../spec/commands.ts';
+import { version } from '../version.ts';
 import { closest } from '../yaml/did-you-mean.ts';
 import { type Command, type CommandIo, usageOf } from './command.ts';
 
-export const commands: Command[] = [...specCommands, ...imageCommands];
-
-export const version = (): string =>
-  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
+export const commands: Command[] = [...specCommands, ...imageCommands, ...dvdCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => usageOf(c).length));

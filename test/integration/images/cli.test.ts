@@ -36,7 +36,7 @@ test('image build: no name is a usage error; an unknown name lists the known one
   expect(unknown.exitCode).toBe(1);
   expect(unknown.stderr).toBe(
     'virtualinux: no image recipe named "debian12"\n  the recipes in ' +
-      `${new URL('../../../images/recipes', import.meta.url).pathname} are: alpine-3.20, debian-12, node, rocky-9, ubuntu-24.04`,
+      `${new URL('../../../images/recipes', import.meta.url).pathname} are: alpine-3.20, debian-12, live, node, rocky-9, ubuntu-24.04`,
   );
 });
 

@@ -29,9 +29,9 @@ keyringPackage: debian-archive-keyring
 packages: [systemd-sysv, openssh-server]
 `;
 
-test('the shipped recipes are node, the three VC guests and an import example, all valid', () => {
+test('the shipped recipes are node, the DVD live system, the three VC guests and an import example, all valid', () => {
   const names = recipeNames(defaultRecipesDir);
-  expect(names).toEqual(['alpine-3.20', 'debian-12', 'node', 'rocky-9', 'ubuntu-24.04']);
+  expect(names).toEqual(['alpine-3.20', 'debian-12', 'live', 'node', 'rocky-9', 'ubuntu-24.04']);
   for (const name of names) {
     const result = checkRecipeFile(recipeFile(defaultRecipesDir, name));
     expect(result.ok ? [] : result.problems, name).toEqual([]);
