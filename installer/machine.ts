@@ -1,0 +1,68 @@
+/**
+ * What the installer does to the live system: a root shell on its console, power off and reboot
+ * through systemd, and a look at where an unattended install would find its spec.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../core/errors.ts';
+import type { Command } from '../core/exec/command.ts';
+import type { Runner } from '../core/exec/runner.ts';
+import { type BootRequest, type SpecSourceSeen, specSources } from './boot-request.ts';
+import type { PowerAction } from './menu.ts';
+import type { InstallerMachine } from './session.ts';
+
+export const rootShell: Command = { tool: '/bin/bash', args: ['--login'] };
+
+export const powerCommand = (action: PowerAction): Command => ({
+  tool: 'systemctl',
+  args: [action],
+  timeoutMs: 60_000,
+});
+
+const stopSignals = ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const;
+const ignore = () => {};
+
+/**
+ * Runs the shell with the console as its stdin/stdout/stderr. This is the one process the
+ * installer does not start through the runner: the runner captures output, and a shell needs the
+ * terminal itself.
+ */
+export function runInteractive(command: Command): Promise<number> {
+  // like system(3): the shell's Ctrl-C is for the shell, not for the installer waiting on it
+  for (const signal of stopSignals) process.on(signal, ignore);
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(command.tool, command.args, {
+      stdio: 'inherit',
+      ...(command.env && { env: { ...process.env, ...command.env } }),
+      ...(command.cwd !== undefined && { cwd: command.cwd }),
+    });
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new UserError(`could not start ${command.tool}: ${error.code ?? error.message}`)),
+    );
+    child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+  }).finally(() => {
+    for (const signal of stopSignals) process.off(signal, ignore);
+  });
+}
+
+/** a shell killed by a signal reports 128 + its number, as a shell's `$?` would */
+const signalNumber = (signal: NodeJS.Signals | null): number => (signal ? constants.signals[signal] : 0);
+
+export function liveMachine(runner: Runner): InstallerMachine {
+  return {
+    shell: () => runInteractive(rootShell),
+    power: async (action) => {
+      await runner.run(powerCommand(action));
+    },
+  };
+}
+
+/** Which spec sources are present now; `root` lets tests stand in for / with a directory. */
+export function observeSpecSources(boot: BootRequest, root = '/'): SpecSourceSeen[] {
+  return specSources.map((source) => {
+    if (source.path === undefined) return { source, status: boot.specUrl ?? 'not given' };
+    return { source, status: existsSync(join(root, source.path)) ? 'found' : 'not found' };
+  });
+}

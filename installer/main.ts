@@ -1,0 +1,99 @@
+/**
+ * The program the DVD's live system starts on every console (tty1, ttyS0; see
+ * overlays/live/etc/systemd/system/virtualinux-installer@.service) until the Ink TUI lands:
+ * a plain text menu that works on a serial line, with a root shell one key away.
+ *
+ * Bundled into one file by installer/bundle.ts, which fixes the version at bundle time; run
+ * unbundled (`npx tsx installer/main.ts`) it reads the version from package.json.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, UserError } from '../core/errors.ts';
+import { createRunner } from '../core/exec/runner.ts';
+import { version as packageVersion } from '../core/version.ts';
+import { parseBootRequest } from './boot-request.ts';
+import { liveMachine, observeSpecSources } from './machine.ts';
+import { runSession } from './session.ts';
+import { terminalConsole } from './terminal.ts';
+
+/** replaced by a string literal at bundle time (esbuild `define`) */
+declare const VIRTUALINUX_VERSION: string | undefined;
+
+const name = 'virtualinux-installer';
+
+const version = (): string =>
+  typeof VIRTUALINUX_VERSION === 'string' ? VIRTUALINUX_VERSION : packageVersion();
+
+const usage = `usage: ${name} [--cmdline FILE] [--root DIR] [--version]
+  --cmdline FILE  read the kernel command line from FILE (default: ROOT/proc/cmdline)
+  --root DIR      look for the machine's files under DIR instead of / (for tests)
+`;
+
+function readCmdline(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(
+      `cannot read the kernel command line from ${path}: ${(error as NodeJS.ErrnoException).code}`,
+      'is /proc mounted? give another file with --cmdline FILE',
+    );
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  let values: { cmdline?: string; root?: string; version?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        cmdline: { type: 'string' },
+        root: { type: 'string' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError(/^[^.]*/.exec((error as Error).message)?.[0] ?? 'bad arguments', usage.trimEnd());
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+
+  const root = values.root ?? '/';
+  const boot = parseBootRequest(readCmdline(values.cmdline ?? join(root, 'proc/cmdline')));
+  const terminal = terminalConsole(process.stdin, process.stdout);
+  try {
+    return await runSession({
+      version: version(),
+      boot,
+      specSources: observeSpecSources(boot, root),
+      console: terminal,
+      machine: liveMachine(createRunner()),
+    });
+  } finally {
+    terminal.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    if (error instanceof UserError) {
+      process.stderr.write(`${name}: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    const detail = process.env.VIRTUALINUX_DEBUG ? `\n${(error as Error).stack}` : '';
+    process.stderr.write(`${name}: internal error: ${(error as Error).message}${detail}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

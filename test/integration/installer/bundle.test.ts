@@ -1,0 +1,146 @@
+/**
+ * The installer bundle as the DVD ships it: one file, run by a bare `node` far from node_modules,
+ * the same bytes every time. Runs it on a pipe (line mode) and on a pseudo-terminal (raw keys,
+ * through util-linux `script`), the way the live system's consoles do.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { bundleInstaller, type InstallerBundle, packageRoot } from '../../../installer/bundle.ts';
+
+const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string })
+  .version;
+let dir: string;
+let bundle: string;
+let first: InstallerBundle;
+let second: InstallerBundle;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vl-installer-bundle-'));
+  bundle = join(dir, 'a', 'installer.mjs');
+  first = await bundleInstaller(bundle, version);
+  second = await bundleInstaller(join(dir, 'b', 'other-name.mjs'), version);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function machineRoot(cmdline: string, files: string[] = []): string {
+  const root = mkdtempSync(join(dir, 'root-'));
+  mkdirSync(join(root, 'proc'));
+  writeFileSync(join(root, 'proc', 'cmdline'), `${cmdline}\n`);
+  for (const file of files) {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), 'name: lab\n');
+  }
+  return root;
+}
+
+/** runs the bundle with a bare node, from a directory with no node_modules, keys on a pipe */
+const runOnPipe = (args: string[], input: string) =>
+  execa('node', [bundle, ...args], { input, cwd: dir, reject: false, env: { PATH: '/usr/bin:/bin' } });
+
+test('two bundles of the same inputs are the same bytes, wherever they are written', () => {
+  expect(second.sha256).toBe(first.sha256);
+  expect(second.bytes).toBe(first.bytes);
+  expect(first.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(readFileSync(bundle).byteLength).toBe(first.bytes);
+});
+
+test('the bundle lists what it read: the installer, core, and the node_modules it pulled in', () => {
+  expect(first.inputs).toContain(join(packageRoot, 'installer', 'main.ts'));
+  expect(first.inputs).toContain(join(packageRoot, 'core', 'exec', 'runner.ts'));
+  expect(first.inputs.some((input) => input.includes('/node_modules/execa/'))).toBe(true);
+  expect(first.inputs).toEqual([...first.inputs].sort());
+  for (const input of first.inputs) expect(existsSync(input), input).toBe(true);
+});
+
+test('on a pipe it shows the product, the version and the menu, and says Install is not built yet', async () => {
+  const root = machineRoot('BOOT_IMAGE=/live/vmlinuz boot=live vl.mode=install');
+  const result = await runOnPipe(['--root', root], 'i\n');
+  expect(result.stderr).toBe('');
+  expect(result.exitCode).toBe(0);
+  const screens = result.stdout.split(`VirtuaLinux installer ${version}\n`);
+  expect(screens).toHaveLength(3);
+  for (const label of ['Install', 'Unattended install', 'Recovery (factory reset)', 'Shell (root)']) {
+    expect(result.stdout).toContain(`  ${label}\n`);
+  }
+  expect(result.stdout).toContain('Boot mode: install (vl.mode=install)');
+  expect(screens[2]).toContain(
+    '\nInstall is not built yet; it comes with the interactive installer (TUI).\n',
+  );
+  expect(result.stdout).not.toContain('\u001b[');
+});
+
+test('an unattended boot says where the spec is looked for, and finds it in fw_cfg', async () => {
+  const fwCfg = 'sys/firmware/qemu_fw_cfg/by_name/opt/org.virtualinux/cluster.yaml/raw';
+  const root = machineRoot('vl.mode=unattended vl.spec=http://10.0.2.2/cluster.yaml', [fwCfg]);
+  const result = await runOnPipe(['--root', root], '');
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toMatch(/a drive labelled VLSPEC +not found\n/);
+  expect(result.stdout).toMatch(/QEMU fw_cfg opt\/org\.virtualinux\/cluster\.yaml +found\n/);
+  expect(result.stdout).toMatch(
+    /vl\.spec=URL on the kernel command line +http:\/\/10\.0\.2\.2\/cluster\.yaml\n/,
+  );
+});
+
+test('--version prints the version fixed at bundle time; a bad option is a usage error, no stack', async () => {
+  expect((await runOnPipe(['--version'], '')).stdout).toBe(version);
+  const bad = await runOnPipe(['--cmdline'], '');
+  expect(bad.exitCode).toBe(2);
+  expect(bad.stderr).toMatch(/^virtualinux-installer: Option '--cmdline <value>' argument missing/);
+  expect(bad.stderr).not.toMatch(/\n\s+at /);
+  const missing = await runOnPipe(['--cmdline', join(dir, 'nothing')], '');
+  expect(missing.exitCode).toBe(1);
+  expect(missing.stderr).toMatch(/cannot read the kernel command line from .*nothing: ENOENT/);
+});
+
+test('on a terminal one key gives a root shell, and exit comes back to the menu', async () => {
+  const root = machineRoot('vl.mode=recovery');
+  // script(1) gives the installer a pseudo-terminal, as systemd gives it /dev/tty1 or /dev/ttyS0
+  const child = execa('script', ['-qfec', `node ${bundle} --root ${root}`, '/dev/null'], {
+    cwd: dir,
+    reject: false,
+    env: { PATH: '/usr/bin:/bin', TERM: 'dumb', HOME: dir },
+    timeout: 60_000,
+  });
+  let seen = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => {
+    seen += chunk.toString();
+    for (const waiter of waiters.filter((w) => w.pattern.test(seen))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  });
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(seen)) return resolve();
+      const timer = setTimeout(
+        () => reject(new Error(`no ${pattern} in 20 s; the terminal showed:\n${seen}`)),
+        20_000,
+      );
+      waiters.push({
+        pattern,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+
+  try {
+    await waitFor(/Press a key: $/);
+    expect(seen).toContain('> f  Recovery (factory reset)');
+    child.stdin?.write('s');
+    await waitFor(/Root shell: type exit/);
+    child.stdin?.write('echo vl-shell-$((6*7))\n');
+    await waitFor(/vl-shell-42/);
+    child.stdin?.write('exit 5\n');
+    await waitFor(/Back from the shell \(exit status 5\)\.\r?\nPress a key: $/);
+    child.stdin?.write('\u0003');
+    expect((await child).exitCode).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
