@@ -84,6 +84,7 @@ describe('usage', () => {
       '  virtualinux image check',
       '  virtualinux image build',
       '  virtualinux image list',
+      '  virtualinux dvd build',
     ]);
     const version = await cli(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);

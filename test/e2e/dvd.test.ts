@@ -1,0 +1,85 @@
+/**
+ * The DVD as a machine meets it: built by `virtualinux dvd build` (what `npm run dvd` runs), booted
+ * under QEMU (TCG) with SeaBIOS and with OVMF. The installer must greet us on the serial console;
+ * the Rescue entry must give a root shell in which the medium's SHA256SUMS verify. The first build
+ * in a fresh CI takes minutes (images, live system); a rebuild with nothing changed takes seconds.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { parseElTorito } from '../../iso/xorriso.ts';
+import { trackVms } from './harness/cleanup.ts';
+
+const bin = new URL('../../bin/virtualinux.js', import.meta.url).pathname;
+const out = mkdtempSync(join(tmpdir(), 'vl-dvd-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+const vms = trackVms();
+const env = { CI: 'true' };
+
+const BOOT_MS = 240_000;
+let iso: string;
+
+const dvdBuild = () => execa(bin, ['dvd', 'build', '--out', out], { env, reject: false, stdin: 'ignore' });
+
+beforeAll(async () => {
+  const build = await dvdBuild();
+  expect(build.exitCode, build.stderr.split('\n').slice(-30).join('\n')).toBe(0);
+  iso = /^(\S+\.iso) /.exec(build.stdout)?.[1] as string;
+  expect(iso).toMatch(/virtualinux-\d+\.\d+\.\d+-amd64\.iso$/);
+}, 60 * 60_000);
+
+test('the ISO is hybrid: a BIOS and a UEFI El Torito boot image', async () => {
+  const report = await execa('xorriso', ['-indev', iso, '-report_el_torito', 'plain'], { stdin: 'ignore' });
+  const images = parseElTorito(report.stdout);
+  expect(images.map((i) => i.platform).sort()).toEqual(['BIOS', 'UEFI']);
+  const sha = (await execa('sha256sum', [iso])).stdout.split(' ')[0];
+  expect(`${sha}  ${iso.split('/').at(-1)}\n`).toBe(
+    (await import('node:fs')).readFileSync(`${iso}.sha256`, 'utf8'),
+  );
+});
+
+test.each(['bios', 'uefi'] as const)(
+  'with %s firmware the default entry boots to the installer on the serial console',
+  async (firmware) => {
+    const vm = await vms.start({ name: `dvd-${firmware}`, cdrom: iso, firmware, memoryMiB: 2048 });
+    await vm.waitFor(/\[i\] Install/, 60_000);
+    await vm.waitFor(/Linux version/, 60_000);
+    await vm.waitFor(/VirtuaLinux installer/, BOOT_MS);
+    await vm.waitFor(/Shell/, 10_000);
+  },
+  BOOT_MS + 130_000,
+);
+
+test(
+  'the Rescue entry (serial) gives a root shell, and SHA256SUMS verifies in the booted system',
+  async () => {
+    const vm = await vms.start({ name: 'dvd-rescue', cdrom: iso, firmware: 'bios', memoryMiB: 2048 });
+    await vm.waitFor(/\[4\] Rescue/, 60_000);
+    vm.send('4');
+    await vm.waitFor(/vl\.mode=rescue/, 60_000);
+    await vm.waitFor(/Control-D to continue\): /, BOOT_MS);
+    vm.send('\n');
+    await vm.waitFor(/# $/m, 30_000).catch(() => {
+      vm.send('\n');
+      return vm.waitFor(/# $/m, 30_000);
+    });
+    vm.send('cd /run/live/medium && sha256sum --check --quiet SHA256SUMS && echo "sums-$((40 + 2))"\n');
+    await vm.waitFor(/sums-42/, 120_000);
+    expect(vm.serialLog()).not.toMatch(/FAILED/);
+  },
+  BOOT_MS + 240_000,
+);
+
+test('a rebuild with nothing changed runs no stage, leaves the ISO untouched, and takes under 10 s', async () => {
+  const before = statSync(iso).mtimeMs;
+  const started = performance.now();
+  const again = await dvdBuild();
+  const seconds = (performance.now() - started) / 1000;
+  expect(again.exitCode, again.stderr).toBe(0);
+  expect(again.stdout).toContain('unchanged');
+  expect(again.stderr).not.toMatch(/^-> /m);
+  expect(statSync(iso).mtimeMs).toBe(before);
+  expect(seconds).toBeLessThan(10);
+}, 60_000);
