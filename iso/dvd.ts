@@ -46,7 +46,6 @@ export const DVD_HOST_PACKAGES = [
   'isolinux',
   'syslinux-common',
   'grub-efi-amd64-bin',
-  'grub-pc-bin',
   'mtools',
   'dosfstools',
 ];
