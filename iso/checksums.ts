@@ -4,7 +4,9 @@
  * that xorriso patches while writing the ISO (isolinux.bin gets its boot-info table, the boot
  * catalog is generated) cannot be listed.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sha256File } from '../images/fetch.ts';
 
 export interface MediumFile {
@@ -17,19 +19,24 @@ export interface MediumFile {
 }
 
 /**
- * sha256 of a file in the stage cache, remembered in FILE.sha256 beside it: stage outputs never
- * change once their stage is done, and hashing a squashfs again on every build costs seconds.
+ * sha256 of a file in the stage cache, remembered in `memoDir` (by the file's path, size and
+ * mtime): stage outputs never change once their stage is done, and hashing a squashfs again on
+ * every build costs seconds. The memo lives apart from the stage directories, whose every file
+ * goes on the medium.
  */
-export async function cachedSha256(path: string): Promise<string> {
-  const memo = `${path}.sha256`;
+export async function cachedSha256(path: string, memoDir: string): Promise<string> {
+  const stat = statSync(path);
+  const memo = join(memoDir, createHash('sha256').update(path).digest('hex').slice(0, 32));
+  const stamp = `${stat.size} ${Math.round(stat.mtimeMs)}`;
   try {
-    const [sum, size] = readFileSync(memo, 'utf8').trim().split(' ');
-    if (sum && Number(size) === statSync(path).size) return sum;
+    const [sum, ...rest] = readFileSync(memo, 'utf8').trim().split(' ');
+    if (sum && rest.join(' ') === stamp) return sum;
   } catch {
     // not hashed yet
   }
   const sum = await sha256File(path);
-  writeFileSync(memo, `${sum} ${statSync(path).size}\n`);
+  mkdirSync(memoDir, { recursive: true });
+  writeFileSync(memo, `${sum} ${stamp}\n`);
   return sum;
 }
 

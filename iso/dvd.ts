@@ -12,10 +12,11 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
 import type { EventSink } from '../core/exec/events.ts';
@@ -199,6 +200,9 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
   const bundle = await bundleInstaller(bundled, options.version);
   const installer = join(installerDir, `installer-${bundle.sha256.slice(0, 16)}.mjs`);
   renameSync(bundled, installer);
+  for (const old of readdirSync(installerDir)) {
+    if (old !== basename(installer)) rmSync(join(installerDir, old), { force: true });
+  }
   const nodeBinary = process.execPath;
   const nodeSha = await sha256File(nodeBinary);
 
@@ -357,7 +361,11 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
     ...filesUnder(bootloaderIsoFiles(boot.dir)),
   ];
   const summed = [];
-  for (const file of files) summed.push({ ...file, sha256: file.sha256 ?? (await cachedSha256(file.from)) });
+  for (const file of files)
+    summed.push({
+      ...file,
+      sha256: file.sha256 ?? (await cachedSha256(file.from, join(stageRoot, '.sha256'))),
+    });
   const sumsText = sha256sums(summed.filter((f) => !UNSUMMED.has(f.to)));
   const sumsFile = join(stageRoot, 'SHA256SUMS');
   writeFileSync(sumsFile, sumsText);
