@@ -35,11 +35,19 @@ interface Run {
   stagesRun: number;
 }
 
+// one SOURCE_DATE_EPOCH for every build of the run: by default the DVD takes the last commit's
+// time, which a commit made while the benchmark runs would change
+const epoch =
+  process.env.SOURCE_DATE_EPOCH ??
+  (
+    await execa('git', ['-C', new URL('..', import.meta.url).pathname, 'log', '-1', '--format=%ct'])
+  ).stdout.trim();
+
 function freshCache(): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'vl-bench-dvd-'));
   mkdirSync(join(cacheRoot(), 'apt'), { recursive: true });
   symlinkSync(join(cacheRoot(), 'apt'), join(dir, 'apt'));
-  return { dir, env: { VIRTUALINUX_CACHE: dir, CI: 'true' } };
+  return { dir, env: { VIRTUALINUX_CACHE: dir, CI: 'true', SOURCE_DATE_EPOCH: epoch } };
 }
 
 async function build(env: Record<string, string>, out: string): Promise<Run> {

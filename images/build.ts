@@ -154,6 +154,9 @@ function isAlive(pid: number): boolean {
 }
 
 const rmTree = (path: string): Command => ({ tool: 'rm', args: ['-rf', '--one-file-system', path] });
+const unmountScript = fileURLToPath(new URL('unmount-under.sh', import.meta.url));
+/** what an interrupted builder left mounted in its root filesystem goes first */
+const unmountUnder = (path: string): Command => ({ tool: 'sh', args: [unmountScript, path] });
 
 /** the builder's own checks before anything is fetched or written */
 async function preflight(recipe: Recipe, mirror: string | undefined, options: ImageOptions): Promise<void> {
@@ -223,7 +226,7 @@ async function importedTarball(
 
 function builderActions(recipe: Recipe, context: BuildContext, tarball: string | undefined): Action[] {
   const { rootfs } = context;
-  const start = [rmTree(rootfs)];
+  const start = [unmountUnder(rootfs), rmTree(rootfs)];
   switch (recipe.builder) {
     case 'mmdebstrap':
       return [
@@ -362,7 +365,10 @@ export async function buildImage(
     const started = performance.now();
     await preflight(recipe, mirror, options);
     const tarball = recipe.builder === 'import' ? await importedTarball(recipe, options, events) : undefined;
-    if (options.force) await runner.run(rmTree(work));
+    if (options.force) {
+      await runner.run(unmountUnder(work));
+      await runner.run(rmTree(work));
+    }
     mkdirSync(work, { recursive: true });
     mkdirSync(context.packageCache, { recursive: true });
     const journal = await Journal.open(join(work, 'journal.jsonl'));
