@@ -1,10 +1,8 @@
 /**
  * Debian and Ubuntu root filesystems with mmdebstrap (as root, into a directory). Downloaded .debs
- * are kept in the package cache and fed back into the next build through mmdebstrap's own
- * sync-in/sync-out hooks, so a rebuild downloads only what changed on the mirror.
+ * are kept in the package cache and copied into the next build's chroot before apt runs, so a
+ * rebuild downloads only what changed on the mirror.
  */
-
-import { UserError } from '../../core/errors.ts';
 import type { Command } from '../../core/exec/command.ts';
 import type { MmdebstrapRecipe } from '../recipe.ts';
 import type { BuildContext } from './context.ts';
@@ -14,12 +12,6 @@ const sh = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
 export function mmdebstrapCommand(recipe: MmdebstrapRecipe, context: BuildContext): Command {
   const cache = context.packageCache;
-  // special hooks (sync-in/sync-out) split their arguments at blanks
-  if (/\s/.test(cache))
-    throw new UserError(
-      `the package cache ${cache} has a blank in its path`,
-      'set VIRTUALINUX_CACHE to a path without blanks',
-    );
   return {
     tool: 'mmdebstrap',
     args: [
@@ -30,11 +22,13 @@ export function mmdebstrapCommand(recipe: MmdebstrapRecipe, context: BuildContex
       `--components=${recipe.components.join(',')}`,
       `--keyring=${recipe.keyring}`,
       `--include=${recipe.packages.join(',')}`,
-      // keep the essential .debs in the chroot's archive until sync-out has copied them out
+      // keep the essential .debs in the chroot's archive until they are copied out
       '--skip=essential/unlink',
-      `--setup-hook=mkdir -p ${sh(cache)} "$1"/var/cache/apt/archives/`,
-      `--setup-hook=sync-in ${cache} /var/cache/apt/archives/`,
-      `--customize-hook=sync-out /var/cache/apt/archives ${cache}`,
+      // Package downloads are shared by every build on the machine, and builds may run at the same
+      // time: copies in and out happen under an flock of the cache, never while another build
+      // writes it (mmdebstrap's sync-in/sync-out tar the directory and fail when it changes).
+      `--setup-hook=mkdir -p ${sh(cache)} "$1"/var/cache/apt/archives/ && flock ${sh(`${cache}/.lock`)} find ${sh(cache)} -maxdepth 1 -name '*.deb' -exec cp --preserve=timestamps -t "$1"/var/cache/apt/archives/ {} +`,
+      `--customize-hook=flock ${sh(`${cache}/.lock`)} find "$1"/var/cache/apt/archives/ -maxdepth 1 -name '*.deb' -exec cp --preserve=timestamps --no-clobber -t ${sh(cache)} {} +`,
       recipe.release,
       context.rootfs,
       context.mirror,
