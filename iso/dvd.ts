@@ -19,6 +19,7 @@ import {
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
+import type { Command } from '../core/exec/command.ts';
 import type { EventSink } from '../core/exec/events.ts';
 import { ensurePackages } from '../core/exec/host-packages.ts';
 import { createRunner, type Runner } from '../core/exec/runner.ts';
@@ -106,6 +107,19 @@ async function epochOf(options: DvdOptions, observer: Runner): Promise<number> {
     'no SOURCE_DATE_EPOCH, and no git commit to take it from',
     'set SOURCE_DATE_EPOCH (seconds since 1970)',
   );
+}
+
+/**
+ * mksquashfs of the live root. SOURCE_DATE_EPOCH goes in its environment, not as -mkfs-time and
+ * -all-time: mksquashfs refuses both at once, and the variable may already be set by the caller.
+ * It stamps the file system with it and clamps every newer mtime to it.
+ */
+export function squashfsCommand(root: string, output: string, epoch: number): Command {
+  return {
+    tool: 'mksquashfs',
+    args: [root, output, '-noappend', '-comp', 'zstd', '-b', '1M', '-no-exports', '-no-progress', '-quiet'],
+    env: { SOURCE_DATE_EPOCH: String(epoch) },
+  };
 }
 
 /** the kernel release of an image, from its linux-image-<release> package */
@@ -217,7 +231,7 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
         node: nodeSha,
         epoch,
         release,
-        format: 1,
+        format: 2,
       },
       actions: (dir) => {
         const root = join(dir, 'root');
@@ -276,25 +290,7 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
             id: 'squashfs',
             description: 'squashfs (zstd) of the live system',
             commands: [
-              {
-                tool: 'mksquashfs',
-                args: [
-                  root,
-                  join(dir, 'filesystem.squashfs'),
-                  '-noappend',
-                  '-comp',
-                  'zstd',
-                  '-b',
-                  '1M',
-                  '-no-exports',
-                  '-mkfs-time',
-                  String(epoch),
-                  '-all-time',
-                  String(epoch),
-                  '-no-progress',
-                  '-quiet',
-                ],
-              },
+              squashfsCommand(root, join(dir, 'filesystem.squashfs'), epoch),
               { tool: 'rm', args: ['-rf', '--one-file-system', root] },
             ],
           },
