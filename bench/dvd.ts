@@ -86,13 +86,18 @@ try {
     const second = freshCache();
     caches.push(second.dir);
     const twin = await build(second.env, join(second.dir, 'out'));
+    console.log(JSON.stringify({ twin }));
     rows.push([
       'second clean build: same sha256?',
       twin.sha256 === cold.sha256 ? `yes (${cold.sha256})` : `NO: ${cold.sha256} vs ${twin.sha256}`,
     ]);
   }
   if (args.has('--live-build')) {
-    const lb = await execa('bash', [liveBuild], { stdin: 'ignore', stderr: 'inherit' });
+    const lb = await execa('bash', [liveBuild], { stdin: 'ignore', stderr: 'inherit', reject: false });
+    if (lb.exitCode !== 0)
+      throw new Error(
+        `bench/live-build.sh failed (exit ${lb.exitCode}); the rows so far: ${JSON.stringify(rows)}`,
+      );
     const result = JSON.parse(lb.stdout.trim().split('\n').at(-1) ?? '{}') as {
       seconds: number;
       isoBytes: number;
