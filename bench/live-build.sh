@@ -22,7 +22,8 @@ lb config --distribution bookworm --archive-areas main --mode debian \
   --mirror-bootstrap http://deb.debian.org/debian/ --mirror-binary http://deb.debian.org/debian/ \
   --binary-images iso-hybrid --debian-installer none --apt-recommends false \
   --bootappend-live "boot=live components" --memtest none --firmware-binary false --firmware-chroot false \
-  --security false --updates false --chroot-squashfs-compression-type zstd >/dev/null
+  --security false --updates false --chroot-squashfs-compression-type zstd \
+  --mirror-chroot-security http://deb.debian.org/debian-security/ --mirror-binary-security http://deb.debian.org/debian-security/ >/dev/null
 echo "live-boot systemd-sysv open-iscsi lvm2 lvm2-lockd sanlock thin-provisioning-tools parted gdisk dosfstools e2fsprogs zstd libstdc++6 iproute2 isc-dhcp-client openssh-client ca-certificates less nano" \
   >config/package-lists/virtualinux.list.chroot
 

@@ -115,7 +115,7 @@ describe('a real boot', () => {
     const pid = vm.pid;
     expect(isRunning(pid)).toBe(true);
 
-    const banner = await vm.waitFor(/Linux version (\S+)/, BOOT_MS);
+    const banner = await vm.waitFor(/Linux version (\d+\.\d+\S*) /, BOOT_MS);
     expect(banner[1]).toMatch(/^\d+\.\d+/);
     // no root= given: initramfs-tools says so and opens its shell
     await vm.waitFor(/\(initramfs\) $/m, BOOT_MS);
