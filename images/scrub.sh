@@ -12,6 +12,9 @@ cd "$root"
 rm -f etc/ssh/ssh_host_*_key etc/ssh/ssh_host_*_key.pub
 if [ -f etc/machine-id ]; then : >etc/machine-id; fi
 rm -f var/lib/dbus/machine-id var/lib/systemd/random-seed var/lib/systemd/credential.secret
+# open-iscsi's postinst writes a random iSCSI initiator name (and the initramfs copies it): every
+# blade must log in to the SAN with its own; Debian's open-iscsi makes one at boot from this line
+if [ -f etc/iscsi/initiatorname.iscsi ]; then echo GenerateName=yes >etc/iscsi/initiatorname.iscsi; fi
 
 # copied from the build host by the bootstrap tools (mmdebstrap, dnf): the image's own instead.
 # A symlink (systemd-resolved's stub, NetworkManager) is the distribution's choice and stays.

@@ -155,6 +155,10 @@ describe.runIf(isRoot)('node', () => {
     expect(node.manifest.osRelease.ID).toBe('debian');
   });
 
+  test('has no iSCSI initiator name of its own: each blade makes one at boot', () => {
+    expect(readFileSync(join(node.root, 'etc/iscsi/initiatorname.iscsi'), 'utf8')).toBe('GenerateName=yes\n');
+  });
+
   test('holds every file of overlays/node, byte for byte, with its mode', async () => {
     const { stdout } = await execa('find', ['.', '-type', 'f'], { cwd: join(defaultOverlaysDir, 'node') });
     const files = stdout.split('\n').filter(Boolean);
