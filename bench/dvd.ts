@@ -66,6 +66,7 @@ async function build(env: Record<string, string>, out: string): Promise<Run> {
 }
 
 const caches: string[] = [];
+let keepCaches = false;
 const rows: Array<[string, string]> = [];
 const original = readFileSync(motd, 'utf8');
 try {
@@ -87,6 +88,11 @@ try {
     caches.push(second.dir);
     const twin = await build(second.env, join(second.dir, 'out'));
     console.log(JSON.stringify({ twin }));
+    if (twin.sha256 !== cold.sha256) {
+      // keep both caches: `diff -r` of the unpacked stages is how a difference is found
+      keepCaches = true;
+      console.error(`the two ISOs differ; both caches kept for comparison: ${caches.join(' ')}`);
+    }
     rows.push([
       'second clean build: same sha256?',
       twin.sha256 === cold.sha256 ? `yes (${cold.sha256})` : `NO: ${cold.sha256} vs ${twin.sha256}`,
@@ -115,7 +121,7 @@ try {
   }
 } finally {
   writeFileSync(motd, original);
-  for (const dir of caches) rmSync(dir, { recursive: true, force: true });
+  if (!keepCaches) for (const dir of caches) rmSync(dir, { recursive: true, force: true });
 }
 console.log('\n| measure | value |\n|---|---|');
 for (const [what, value] of rows) console.log(`| ${what} | ${value} |`);
