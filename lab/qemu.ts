@@ -1,6 +1,7 @@
 /**
- * A QEMU machine for e2e tests (and, later, the lab): options are data, the command line is built
- * from them by a pure function, the serial console is a pipe the harness reads and writes.
+ * A QEMU machine for the lab and the e2e tests: options are data, the command line is built from
+ * them by a pure function. startVm() runs one attached to this process (the serial console is a
+ * pipe); the lab (machines.ts) starts them detached, the console on a UNIX socket and a log file.
  *
  *   const vm = await startVm({ cdrom: iso, firmware: 'uefi' });
  *   await vm.waitFor(/VirtuaLinux installer/, 180_000);
@@ -20,10 +21,10 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { UserError } from '../../../core/errors.ts';
-import type { Command } from '../../../core/exec/command.ts';
-import { locateTool } from '../../../core/exec/locate-tool.ts';
-import { ToolNotFound } from '../../../core/exec/tools.ts';
+import { UserError } from '../core/errors.ts';
+import type { Command } from '../core/exec/command.ts';
+import { locateTool } from '../core/exec/locate-tool.ts';
+import { ToolNotFound } from '../core/exec/tools.ts';
 
 export type Firmware = 'bios' | 'uefi';
 
@@ -35,6 +36,21 @@ export interface VmDisk {
   readOnly?: boolean;
   /** writes go to a temporary file QEMU throws away: the image is left as it was */
   snapshot?: boolean;
+}
+
+/** A network card and what it is plugged into. */
+export interface VmNic {
+  mac: string;
+  /**
+   * user: QEMU's own NAT (the guest reaches the host's loopback at 10.0.2.2), with optional
+   * TFTP root + boot file (what iPXE fetches) and forwarded host ports;
+   * mcast: one L2 segment shared by every VM that names the same group and port, no root needed
+   */
+  net:
+    | { kind: 'user'; tftp?: string; bootfile?: string; forwards?: Array<{ host: number; guest: number }> }
+    | { kind: 'mcast'; group: string; port: number };
+  /** the NIC firmware boots (iPXE) when set; lower boots first */
+  bootIndex?: number;
 }
 
 export interface VmOptions {
@@ -49,6 +65,10 @@ export interface VmOptions {
   /** an ISO attached as a CD-ROM; the VM boots from it first */
   cdrom?: string;
   disks?: VmDisk[];
+  /** network cards in this order (eth0, eth1, ...); absent: QEMU's default NIC; []: none */
+  nics?: VmNic[];
+  /** files the guest reads through QEMU's fw_cfg, e.g. opt/org.virtualinux/cluster.yaml */
+  fwCfg?: Array<{ name: string; file: string }>;
   /** direct kernel boot (QEMU loads them; no boot loader, no medium) */
   kernel?: { kernel: string; initrd?: string; append?: string };
   /** appended as is, after everything the harness builds */
@@ -66,6 +86,30 @@ const STOP_GRACE_MS = 5_000;
 /** QEMU reads `,` as an option separator: a comma inside a value is written twice. */
 const optionValue = (value: string) => value.replaceAll(',', ',,');
 
+function nicArgs(nic: VmNic, index: number): string[] {
+  const id = `net${index}`;
+  const net = nic.net;
+  const netdev =
+    net.kind === 'user'
+      ? [
+          `user,id=${id}`,
+          ...(net.tftp ? [`tftp=${optionValue(net.tftp)}`] : []),
+          ...(net.bootfile ? [`bootfile=${optionValue(net.bootfile)}`] : []),
+          ...(net.forwards ?? []).map((f) => `hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`),
+        ]
+      : [`socket,id=${id}`, `mcast=${net.group}:${net.port}`, 'localaddr=127.0.0.1'];
+  const device = [
+    'virtio-net-pci',
+    `netdev=${id}`,
+    `mac=${nic.mac}`,
+    ...(nic.bootIndex !== undefined ? [`bootindex=${nic.bootIndex}`] : []),
+  ];
+  return ['-netdev', netdev.join(','), '-device', device.join(',')];
+}
+
+/** Where the serial console goes: this process's pipes, or a UNIX socket plus a log of everything. */
+export type VmConsole = { kind: 'stdio' } | { kind: 'socket'; socket: string; log: string };
+
 function driveArgs(disk: VmDisk): string[] {
   const properties = [
     `file=${optionValue(disk.file)}`,
@@ -81,7 +125,11 @@ function driveArgs(disk: VmDisk): string[] {
  * The QEMU command for these options: pure, so the command line is testable and can be shown.
  * `varsFile` is the VM's private copy of the UEFI variable store (firmware 'uefi' only).
  */
-export function qemuCommand(options: VmOptions, varsFile?: string): Command {
+export function qemuCommand(
+  options: VmOptions,
+  varsFile?: string,
+  console: VmConsole = { kind: 'stdio' },
+): Command {
   const firmware = options.firmware ?? 'bios';
   if (firmware === 'uefi' && varsFile === undefined) {
     throw new Error('a UEFI VM needs its own copy of the variable store (varsFile)');
@@ -107,6 +155,12 @@ export function qemuCommand(options: VmOptions, varsFile?: string): Command {
       : []),
     ...(options.disks ?? []).flatMap(driveArgs),
     ...(options.cdrom ? ['-boot', 'order=dc'] : []),
+    ...(options.nics === undefined
+      ? []
+      : options.nics.length === 0
+        ? ['-nic', 'none']
+        : options.nics.flatMap(nicArgs)),
+    ...(options.fwCfg ?? []).flatMap((f) => ['-fw_cfg', `name=${f.name},file=${optionValue(f.file)}`]),
     ...(options.kernel
       ? [
           ...['-kernel', options.kernel.kernel],
@@ -116,14 +170,20 @@ export function qemuCommand(options: VmOptions, varsFile?: string): Command {
       : []),
     ...['-display', 'none'],
     '-no-reboot',
-    // the serial console is our stdin/stdout; signal=off: a ^C sent to the guest stays the guest's
-    ...['-chardev', 'stdio,id=serial0,signal=off'],
+    ...['-chardev', consoleChardev(console)],
     ...['-serial', 'chardev:serial0'],
     ...['-monitor', 'none'],
     ...['-parallel', 'none'],
     ...(options.extraArgs ?? []),
   ];
   return { tool: options.qemu ?? 'qemu-system-x86_64', args };
+}
+
+function consoleChardev(console: VmConsole): string {
+  // stdio: the console is our stdin/stdout; signal=off: a ^C sent to the guest stays the guest's
+  if (console.kind === 'stdio') return 'stdio,id=serial0,signal=off';
+  // a server nobody has to be connected to (wait=off); everything the guest says is also logged
+  return `socket,id=serial0,path=${optionValue(console.socket)},server=on,wait=off,logfile=${optionValue(console.log)},logappend=on`;
 }
 
 export interface VmExit {
@@ -173,24 +233,6 @@ function killLeftovers(): void {
     rmSync(vm.workDir, { recursive: true, force: true });
   }
   running.clear();
-}
-
-/**
- * Whether a process still runs: a zombie does not (it shows up when the process that reaps
- * orphans, PID 1 in some containers, never does).
- */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Stops every VM this process started and has not stopped yet. */

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
-import { startVm, stopAllVms, type Vm, type VmOptions } from './qemu.ts';
+import { startVm, stopAllVms, type Vm, type VmOptions } from '../../../lab/qemu.ts';
 
 const packageRoot = fileURLToPath(new URL('../../..', import.meta.url));
 

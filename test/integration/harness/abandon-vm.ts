@@ -3,7 +3,7 @@
  * stopping it, as a crashed test would. The harness's exit handler must kill it.
  *   usage: tsx abandon-vm.ts VMLINUZ
  */
-import { startVm } from '../../e2e/harness/qemu.ts';
+import { startVm } from '../../../lab/qemu.ts';
 
 const [kernel] = process.argv.slice(2);
 if (!kernel) throw new Error('usage: abandon-vm.ts VMLINUZ');

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isRunning } from '../../../core/pid-lock.ts';
 import { cacheRoot } from '../../../images/paths.ts';
+import { qemuCommand, runningVmCount } from '../../../lab/qemu.ts';
 import { trackVms, writeSerialLog } from '../../e2e/harness/cleanup.ts';
-import { isRunning, qemuCommand, runningVmCount } from '../../e2e/harness/qemu.ts';
 
 const BOOT_MS = 240_000;
 
