@@ -5,18 +5,7 @@
  * finished directory appears by one rename, so a cache entry is always whole.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +13,7 @@ import { UserError } from '../core/errors.ts';
 import type { Command } from '../core/exec/command.ts';
 import { type EventSink, type ExecEvent, ignoreEvents } from '../core/exec/events.ts';
 import type { Runner } from '../core/exec/runner.ts';
+import { takeLock } from '../core/pid-lock.ts';
 import { applyPlan } from '../core/plan/apply.ts';
 import type { PlanEvent } from '../core/plan/events.ts';
 import { inputHash } from '../core/plan/input-hash.ts';
@@ -116,40 +106,6 @@ function readCachedManifest(dir: string): Manifest | undefined {
     return statSync(join(dir, manifest.archive.file)).size === manifest.archive.bytes ? manifest : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** one build of an image at a time; a lock left by a dead process is taken over */
-function lock(imageDir: string): () => void {
-  mkdirSync(imageDir, { recursive: true });
-  const path = join(imageDir, '.lock');
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new UserError(
-          `another build of this image is running (pid ${pid})`,
-          `wait for it, or stop it; its lock is ${path}`,
-        );
-      }
-      rmSync(path, { force: true });
-    }
-  }
-  throw new UserError(`cannot take the build lock ${path}`, 'remove it if no build is running');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -360,7 +316,8 @@ export async function buildImage(
       'the builders run as root (mmdebstrap --mode=root, chroot, dnf --installroot): run it as root',
     );
   }
-  const unlock = lock(imageDir);
+  // one build of an image at a time; a lock left by a dead process is taken over
+  const unlock = takeLock(join(imageDir, '.lock'), 'another build of this image');
   try {
     const started = performance.now();
     await preflight(recipe, mirror, options);

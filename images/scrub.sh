@@ -28,3 +28,12 @@ rm -f var/log/dnf.log var/log/dnf.librepo.log var/log/dnf.rpm.log var/log/hawkey
 rm -rf var/cache/dnf/* var/cache/apt/archives/*.deb var/cache/apt/*.bin
 rm -f var/cache/ldconfig/aux-cache
 rm -rf tmp/* var/tmp/*
+
+# apt's download directories belong to its sandbox user _apt, except where a build had nothing to
+# download (every package came from the shared cache): then they stay root's. Debian's state, always.
+apt_uid=$(awk -F: '$1 == "_apt" { print $3 }' etc/passwd 2>/dev/null || true)
+if [ -n "$apt_uid" ]; then
+  for dir in var/cache/apt/archives/partial var/lib/apt/lists/partial; do
+    if [ -d "$dir" ]; then chown "$apt_uid:0" "$dir"; chmod 700 "$dir"; fi
+  done
+fi
