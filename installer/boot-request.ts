@@ -48,6 +48,16 @@ export function parseBootRequest(cmdline: string): BootRequest {
   return request;
 }
 
+/**
+ * The console the kernel made /dev/console: the last `console=` wins (`ttyS0,115200n8` is ttyS0;
+ * `tty0`, the current virtual terminal, is tty1 at boot); none given: tty1.
+ */
+export function primaryConsole(cmdline: string): string {
+  const value = kernelParameters(cmdline).get('console');
+  const name = typeof value === 'string' ? (value.split(',')[0] ?? '') : '';
+  return name === '' || name === 'tty0' ? 'tty1' : name;
+}
+
 /** Where an unattended install looks for its cluster spec (the DVD issue names the three). */
 export interface SpecSource {
   kind: 'drive' | 'fw_cfg' | 'url';

@@ -6,16 +6,17 @@
  * Bundled into one file by installer/bundle.ts, which fixes the version at bundle time; run
  * unbundled (`npx tsx installer/main.ts`) it reads the version from package.json.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, UserError } from '../core/errors.ts';
 import { createRunner } from '../core/exec/runner.ts';
 import { version as packageVersion } from '../core/version.ts';
-import { parseBootRequest } from './boot-request.ts';
+import { parseBootRequest, primaryConsole } from './boot-request.ts';
 import { liveMachine, observeSpecSources } from './machine.ts';
 import { runSession } from './session.ts';
 import { terminalConsole } from './terminal.ts';
+import { runUnattended, type UnattendedOptions } from './unattended.ts';
 
 /** replaced by a string literal at bundle time (esbuild `define`) */
 declare const VIRTUALINUX_VERSION: string | undefined;
@@ -25,9 +26,11 @@ const name = 'virtualinux-installer';
 const version = (): string =>
   typeof VIRTUALINUX_VERSION === 'string' ? VIRTUALINUX_VERSION : packageVersion();
 
-const usage = `usage: ${name} [--cmdline FILE] [--root DIR] [--version]
+const usage = `usage: ${name} [--cmdline FILE] [--root DIR] [--tty NAME] [--version]
   --cmdline FILE  read the kernel command line from FILE (default: ROOT/proc/cmdline)
   --root DIR      look for the machine's files under DIR instead of / (for tests)
+  --tty NAME      the console this instance runs on (tty1, ttyS0): an unattended install
+                  runs on the kernel's primary console only
 `;
 
 function readCmdline(path: string): string {
@@ -42,13 +45,14 @@ function readCmdline(path: string): string {
 }
 
 async function run(argv: string[]): Promise<number> {
-  let values: { cmdline?: string; root?: string; version?: boolean; help?: boolean };
+  let values: { cmdline?: string; root?: string; tty?: string; version?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         cmdline: { type: 'string' },
         root: { type: 'string' },
+        tty: { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -67,19 +71,47 @@ async function run(argv: string[]): Promise<number> {
   }
 
   const root = values.root ?? '/';
-  const boot = parseBootRequest(readCmdline(values.cmdline ?? join(root, 'proc/cmdline')));
+  const cmdline = readCmdline(values.cmdline ?? join(root, 'proc/cmdline'));
+  const boot = parseBootRequest(cmdline);
+  const specSources = observeSpecSources(boot, root);
+  const runner = createRunner();
+  let notice: string | undefined;
+  if (boot.mode === 'unattended') {
+    const primary = primaryConsole(cmdline);
+    if (values.tty === undefined || values.tty === primary) {
+      notice = await unattendedOnce({ version: version(), boot, sources: specSources, root, runner });
+    } else {
+      notice = `The unattended install runs on ${primary}; its verdict is shown there.`;
+    }
+  }
   const terminal = terminalConsole(process.stdin, process.stdout);
   try {
     return await runSession({
       version: version(),
       boot,
-      specSources: observeSpecSources(boot, root),
+      specSources,
       console: terminal,
-      machine: liveMachine(createRunner()),
+      machine: liveMachine(runner),
+      ...(notice !== undefined && { notice }),
     });
   } finally {
     terminal.close();
   }
+}
+
+/**
+ * The unattended install, once per boot: the installer restarts whenever it exits (its unit says
+ * Restart=always), and a restart shows the verdict the first run left in /run instead of repeating it.
+ */
+async function unattendedOnce(options: Omit<UnattendedOptions, 'write'>): Promise<string> {
+  const file = join(options.root, 'run/virtualinux/unattended.result');
+  if (!existsSync(file)) {
+    const result = await runUnattended({ ...options, write: (text) => process.stdout.write(text) });
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${result.status}\n`);
+  }
+  const status = readFileSync(file, 'utf8').trim();
+  return `Unattended install: ${status} (its messages are above; s for a shell).`;
 }
 
 async function main(argv: string[]): Promise<number> {

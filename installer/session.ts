@@ -34,6 +34,8 @@ export interface SessionOptions {
   specSources: readonly SpecSourceSeen[];
   console: InstallerConsole;
   machine: InstallerMachine;
+  /** the first notice under the menu, in place of the boot mode's own */
+  notice?: string;
 }
 
 /** Runs until the input ends or the user quits; resolves with the exit status for the process. */
@@ -43,8 +45,9 @@ export async function runSession({
   specSources,
   console,
   machine,
+  notice,
 }: SessionOptions): Promise<number> {
-  let menu: MenuState = initialMenu(boot.mode);
+  let menu: MenuState = { ...initialMenu(boot.mode), ...(notice !== undefined && { notice }) };
   let drawn = false;
   const draw = () => {
     // the prompt ends without a newline: a redraw starts on a line of its own

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { exampleSpecText } from '../../../core/spec/example.ts';
 import { bundleInstaller, type InstallerBundle, packageRoot } from '../../../installer/bundle.ts';
 
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string })
@@ -25,13 +26,13 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function machineRoot(cmdline: string, files: string[] = []): string {
+function machineRoot(cmdline: string, files: string[] = [], content = 'name: lab\n'): string {
   const root = mkdtempSync(join(dir, 'root-'));
   mkdirSync(join(root, 'proc'));
   writeFileSync(join(root, 'proc', 'cmdline'), `${cmdline}\n`);
   for (const file of files) {
     mkdirSync(join(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), 'name: lab\n');
+    writeFileSync(join(root, file), content);
   }
   return root;
 }
@@ -72,11 +73,29 @@ test('on a pipe it shows the product, the version and the menu, and says Install
   expect(result.stdout).not.toContain('\u001b[');
 });
 
-test('an unattended boot says where the spec is looked for, and finds it in fw_cfg', async () => {
+test('an unattended boot says where the spec is looked for, finds it in fw_cfg, checks it, and gives its verdict once', async () => {
   const fwCfg = 'sys/firmware/qemu_fw_cfg/by_name/opt/org.virtualinux/cluster.yaml/raw';
-  const root = machineRoot('vl.mode=unattended vl.spec=http://10.0.2.2/cluster.yaml', [fwCfg]);
-  const result = await runOnPipe(['--root', root], '');
+  const root = machineRoot(
+    'vl.mode=unattended vl.spec=http://10.0.2.2/cluster.yaml',
+    [fwCfg],
+    exampleSpecText(),
+  );
+  const result = await runOnPipe(['--root', root, '--tty', 'tty1'], '');
   expect(result.exitCode).toBe(0);
+  expect(result.stdout).toContain('cluster spec from QEMU fw_cfg opt/org.virtualinux/cluster.yaml\n');
+  expect(result.stdout).toContain('\nVIRTUALINUX-INSTALL-RESULT: no-engine cluster lab: 3 blades');
+  expect(result.stdout).toContain(
+    '\nUnattended install: no-engine (its messages are above; s for a shell).\n',
+  );
+  // the unit restarts the installer whenever it exits: the verdict is not given twice
+  const again = await runOnPipe(['--root', root, '--tty', 'tty1'], '');
+  expect(again.stdout).not.toContain('VIRTUALINUX-INSTALL-RESULT');
+  expect(again.stdout).toContain('Unattended install: no-engine');
+  // on a console that is not the kernel's primary one, nothing runs
+  const serialPrimary = machineRoot('vl.mode=unattended console=ttyS0,115200n8', [fwCfg], exampleSpecText());
+  const other = await runOnPipe(['--root', serialPrimary, '--tty', 'tty1'], '');
+  expect(other.stdout).not.toContain('VIRTUALINUX-INSTALL-RESULT');
+  expect(other.stdout).toContain('The unattended install runs on ttyS0; its verdict is shown there.');
   expect(result.stdout).toMatch(/a drive labelled VLSPEC +not found\n/);
   expect(result.stdout).toMatch(/QEMU fw_cfg opt\/org\.virtualinux\/cluster\.yaml +found\n/);
   expect(result.stdout).toMatch(

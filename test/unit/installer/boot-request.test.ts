@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { kernelParameters, parseBootRequest } from '../../../installer/boot-request.ts';
+import { kernelParameters, parseBootRequest, primaryConsole } from '../../../installer/boot-request.ts';
 
 const debianLive = 'BOOT_IMAGE=/live/vmlinuz boot=live components quiet console=tty0 console=ttyS0,115200n8';
 
@@ -37,4 +37,10 @@ test('parameters keep the part after the first = whole', () => {
   expect(parameters.get('root')).toBe('vl:vl_c/img_node+node_a');
   expect(parameters.get('vl.spec')).toBe('http://h/?a=b');
   expect(parameters.get('ro')).toBe(true);
+});
+
+test('the primary console is the last console= (the one /dev/console is), tty0 meaning tty1', () => {
+  expect(primaryConsole('boot=live console=tty0 console=ttyS0,115200n8 vl.mode=unattended')).toBe('ttyS0');
+  expect(primaryConsole('boot=live console=ttyS0,115200n8 console=tty0')).toBe('tty1');
+  expect(primaryConsole('boot=live quiet')).toBe('tty1');
 });
