@@ -17,7 +17,7 @@
  * (prompts end without a newline) and written to.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -243,7 +243,8 @@ export async function stopAllVms(): Promise<void> {
 /** How many VMs this process started and has not stopped (for safety-net assertions). */
 export const runningVmCount = (): number => running.size;
 
-const lastLines = (text: string, count = LOG_TAIL_LINES) =>
+/** the last lines of a console, indented and marked, for an error message */
+export const lastLines = (text: string, count = LOG_TAIL_LINES) =>
   text
     .split(/\r?\n/)
     .slice(-count)

@@ -5,13 +5,14 @@
 import { parseArgs } from 'node:util';
 import { imageCommands } from '../../images/commands.ts';
 import { dvdCommands } from '../../iso/commands.ts';
+import { labCommands } from '../../lab/commands.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { specCommands } from '../spec/commands.ts';
 import { version } from '../version.ts';
 import { closest } from '../yaml/did-you-mean.ts';
 import { type Command, type CommandIo, usageOf } from './command.ts';
 
-export const commands: Command[] = [...specCommands, ...imageCommands, ...dvdCommands];
+export const commands: Command[] = [...specCommands, ...imageCommands, ...dvdCommands, ...labCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => usageOf(c).length));
@@ -63,7 +64,9 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     );
   }
   const { command, rest } = found;
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // what follows `--` belongs to another program (lab exec NODE -- CMD --help)
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     io.out.write(
       [`usage: ${usageOf(command)}`, command.summary, ...(command.optionHelp ?? []), ''].join('\n'),
     );

@@ -100,6 +100,10 @@ export const BOOT_LABEL = 'VLBOOT';
 export const initiatorName = (spec: Spec, blade: Pick<Blade, 'name'>) =>
   `${spec.cluster.iqnPrefix}:${spec.cluster.name}.${blade.name}`;
 
+/** the name the DVD's installer logs into the SAN with: the ACL lets it in beside the blades */
+export const installerInitiatorName = (spec: Spec) =>
+  `${spec.cluster.iqnPrefix}:${spec.cluster.name}.installer`;
+
 /** every image the cluster carries: the node OS first, then the VC images */
 export const clusterImages = (spec: Spec) => [spec.images.node, ...spec.images.vc];
 

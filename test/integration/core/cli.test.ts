@@ -85,6 +85,14 @@ describe('usage', () => {
       '  virtualinux image build',
       '  virtualinux image list',
       '  virtualinux dvd build',
+      '  virtualinux lab up',
+      '  virtualinux lab install',
+      '  virtualinux lab boot',
+      '  virtualinux lab console',
+      '  virtualinux lab exec',
+      '  virtualinux lab status',
+      '  virtualinux lab down',
+      '  virtualinux lab run',
     ]);
     const version = await cli(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
