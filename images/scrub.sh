@@ -29,11 +29,16 @@ rm -rf var/cache/dnf/* var/cache/apt/archives/*.deb var/cache/apt/*.bin
 rm -f var/cache/ldconfig/aux-cache
 rm -rf tmp/* var/tmp/*
 
-# apt's download directories belong to its sandbox user _apt, except where a build had nothing to
-# download (every package came from the shared cache): then they stay root's. Debian's state, always.
+# apt's download directories: owned by its sandbox user _apt and touched only when apt downloaded
+# something, which depends on the shared package cache, not on the recipe. Made afresh, _apt's and
+# empty: their time is the build's, which the archive clamps to SOURCE_DATE_EPOCH. Debian's state.
 apt_uid=$(awk -F: '$1 == "_apt" { print $3 }' etc/passwd 2>/dev/null || true)
 if [ -n "$apt_uid" ]; then
   for dir in var/cache/apt/archives/partial var/lib/apt/lists/partial; do
-    if [ -d "$dir" ]; then chown "$apt_uid:0" "$dir"; chmod 700 "$dir"; fi
+    if [ -d "$dir" ]; then
+      rm -rf "$dir"
+      mkdir -m 700 "$dir"
+      chown "$apt_uid:0" "$dir"
+    fi
   done
 fi

@@ -4,10 +4,12 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,10 +38,13 @@ test('scrub.sh: host keys, machine id, initiator name, host resolv.conf, build l
   put('var/log/dpkg.log');
   put('var/cache/apt/archives/foo_1.0_amd64.deb');
   put('tmp/leftover');
-  // what a build that downloaded nothing leaves: root's, not _apt's
+  // what a build that downloaded nothing leaves: root's, not _apt's, with the package's old time
   for (const dir of ['var/cache/apt/archives/partial', 'var/lib/apt/lists/partial']) {
     mkdirSync(join(root, dir), { recursive: true, mode: 0o755 });
+    put(`${dir}/half-downloaded.deb`);
+    utimesSync(join(root, dir), new Date('2023-05-25T14:11:00Z'), new Date('2023-05-25T14:11:00Z'));
   }
+  const scrubbedAfter = Date.now() - 1000;
 
   const run = await execa('sh', [scrub, root], { reject: false });
   expect(run.exitCode, run.stderr).toBe(0);
@@ -57,6 +62,9 @@ test('scrub.sh: host keys, machine id, initiator name, host resolv.conf, build l
   for (const dir of ['var/cache/apt/archives/partial', 'var/lib/apt/lists/partial']) {
     const stat = statSync(join(root, dir));
     expect([stat.uid, stat.gid, stat.mode & 0o777], dir).toEqual([42, 0, 0o700]);
+    expect(readdirSync(join(root, dir)), dir).toEqual([]);
+    // made now: the archive clamps the time to SOURCE_DATE_EPOCH, the same on every build
+    expect(stat.mtimeMs, dir).toBeGreaterThan(scrubbedAfter);
   }
 });
 
