@@ -47,3 +47,48 @@ export function archiveProgress(line: string, total?: number): Progress | undefi
   if (!match?.[1]) return undefined;
   return { stage: 'archive', done: Number(match[1]), unit: 'bytes', ...(total !== undefined && { total }) };
 }
+
+export interface ExtractOptions {
+  /** only these members (e.g. ./boot/vmlinuz-6.1.0-50-amd64); shell patterns with `wildcards` */
+  members?: string[];
+  wildcards?: boolean;
+  /** zstd for our archives; auto lets GNU tar recognise an imported tarball's compression */
+  compression?: 'zstd' | 'auto';
+  /** unpacked size: progress events in bytes of the tar stream read */
+  totalBytes?: number;
+}
+
+/**
+ * The one way archives are unpacked (images, imported tarballs, the DVD's stages, the installer's
+ * golden volumes): as root, numeric owners, modes and extended attributes exactly as recorded.
+ */
+export function extractCommand(archive: string, directory: string, options: ExtractOptions = {}): Command {
+  const { totalBytes } = options;
+  return {
+    tool: 'tar',
+    args: [
+      '--extract',
+      ...((options.compression ?? 'zstd') === 'zstd' ? ['--zstd'] : []),
+      `--file=${archive}`,
+      `--directory=${directory}`,
+      '--numeric-owner',
+      '--same-owner',
+      '--same-permissions',
+      '--xattrs',
+      '--xattrs-include=*',
+      ...(totalBytes !== undefined
+        ? [`--checkpoint=${CHECKPOINT_RECORDS}`, '--checkpoint-action=echo=unpacked %{r}T']
+        : []),
+      ...(options.wildcards ? ['--wildcards'] : []),
+      ...(options.members ?? []),
+    ],
+    ...(totalBytes !== undefined && { progress: (line: string) => extractProgress(line, totalBytes) }),
+  };
+}
+
+/** `tar: unpacked r: 2037760 (2.0MiB, 399MiB/s)` → bytes of the tar stream read so far */
+export function extractProgress(line: string, total?: number): Progress | undefined {
+  const match = /unpacked r: (\d+) /.exec(line);
+  if (!match?.[1]) return undefined;
+  return { stage: 'unpack', done: Number(match[1]), unit: 'bytes', ...(total !== undefined && { total }) };
+}

@@ -24,6 +24,7 @@ import type { EventSink } from '../core/exec/events.ts';
 import { ensurePackages } from '../core/exec/host-packages.ts';
 import { createRunner, type Runner } from '../core/exec/runner.ts';
 import { inputHash } from '../core/plan/input-hash.ts';
+import { extractCommand } from '../images/archive.ts';
 import { buildImage, type ImageOptions, imageStatus } from '../images/build.ts';
 import { sha256File } from '../images/fetch.ts';
 import type { Manifest } from '../images/manifest.ts';
@@ -242,19 +243,7 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
             commands: [
               { tool: 'rm', args: ['-rf', '--one-file-system', root] },
               { tool: 'mkdir', args: ['-p', root] },
-              {
-                tool: 'tar',
-                args: [
-                  '--extract',
-                  '--zstd',
-                  `--file=${live.archive}`,
-                  `--directory=${root}`,
-                  '--numeric-owner',
-                  '--same-permissions',
-                  '--xattrs',
-                  '--xattrs-include=*',
-                ],
-              },
+              extractCommand(live.archive, root),
             ],
           },
           {
@@ -312,17 +301,9 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
           id: 'extract',
           description: `take the blades' kernel and initramfs (${bladeRelease}) out of image ${node.name}`,
           commands: [
-            {
-              tool: 'tar',
-              args: [
-                '--extract',
-                '--zstd',
-                `--file=${node.archive}`,
-                `--directory=${dir}`,
-                `./boot/vmlinuz-${bladeRelease}`,
-                `./boot/initrd.img-${bladeRelease}`,
-              ],
-            },
+            extractCommand(node.archive, dir, {
+              members: [`./boot/vmlinuz-${bladeRelease}`, `./boot/initrd.img-${bladeRelease}`],
+            }),
             { tool: 'mv', args: [join(dir, `boot/vmlinuz-${bladeRelease}`), join(dir, 'vmlinuz')] },
             { tool: 'mv', args: [join(dir, `boot/initrd.img-${bladeRelease}`), join(dir, 'initrd.img')] },
             { tool: 'rmdir', args: [join(dir, 'boot')] },

@@ -4,18 +4,7 @@
  * extended attributes kept. GNU tar recognises the compression (gzip, xz, zstd) by itself.
  */
 import type { Command } from '../../core/exec/command.ts';
+import { extractCommand } from '../archive.ts';
 
-export function importCommand(tarball: string, rootfs: string): Command {
-  return {
-    tool: 'tar',
-    args: [
-      '--extract',
-      `--file=${tarball}`,
-      `--directory=${rootfs}`,
-      '--numeric-owner',
-      '--same-permissions',
-      '--xattrs',
-      '--xattrs-include=*',
-    ],
-  };
-}
+export const importCommand = (tarball: string, rootfs: string): Command =>
+  extractCommand(tarball, rootfs, { compression: 'auto' });

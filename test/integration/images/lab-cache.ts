@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { Parser, type ReadEntry } from 'tar';
+import { extractCommand } from '../../../images/archive.ts';
 import { cacheRoot } from '../../../images/paths.ts';
 
 export const bin = new URL('../../../bin/virtualinux.js', import.meta.url).pathname;
@@ -69,16 +70,8 @@ export async function archiveEntries(archive: string): Promise<ArchiveEntry[]> {
 /** unpacks an archive as root does when it writes a golden volume: owners, modes, xattrs kept */
 export async function unpack(archive: string, into: string): Promise<void> {
   mkdirSync(into, { recursive: true });
-  await execa('tar', [
-    '--extract',
-    '--zstd',
-    `--file=${archive}`,
-    `--directory=${into}`,
-    '--numeric-owner',
-    '--same-permissions',
-    '--xattrs',
-    '--xattrs-include=*',
-  ]);
+  const command = extractCommand(archive, into);
+  await execa(command.tool, command.args);
 }
 
 /** a loopback port nothing listens on (found by listening, then closing) */

@@ -172,6 +172,7 @@ test('import: the verified tarball is unpacked keeping owners, modes and extende
       '--file=/cache/downloads/abc',
       '--directory=/work/rootfs',
       '--numeric-owner',
+      '--same-owner',
       '--same-permissions',
       '--xattrs',
       '--xattrs-include=*',
