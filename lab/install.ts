@@ -94,11 +94,13 @@ export async function labInstall(context: LabContext, options: InstallOptions = 
     // the serial variant of Unattended install: its hotkey boots it at once, with the console on ttyS0
     await vm.waitFor(/Unattended install, serial console/, MENU_MS);
     await vm.send('2');
-    await vm.waitFor(/vl\.mode=unattended/, MENU_MS);
     await vm.waitFor(/Linux version/, BOOT_MS);
     const kernel = seconds();
+    // the kernel prints its command line after its version: the entry we asked for booted
+    await vm.waitFor(/Command line: .*vl\.mode=unattended/, MENU_MS);
     context.say(`installer: kernel started after ${kernel} s`);
-    await vm.waitFor(/VirtuaLinux installer/, BOOT_MS);
+    // the unattended run prints its own header, then its verdict, and only then the menu screen
+    await vm.waitFor(/VirtuaLinux \S+: unattended install/, BOOT_MS);
     const installer = seconds();
     context.say(`installer: the installer took over after ${installer} s`);
     const line = await vm.waitFor(

@@ -1,0 +1,192 @@
+/**
+ * The commands the install runs, as data: one builder per tool invocation, so that every action
+ * of plan.ts reads as a list of named steps and the dry run prints exactly what would run.
+ */
+import type { Command } from '../../core/exec/command.ts';
+import { extractCommand } from '../../images/archive.ts';
+import { EXTENT_BYTES, type TargetLayout, type TargetPartition } from './layout.ts';
+
+/** /dev/sdb + 2 → /dev/sdb2; a disk whose name ends in a digit takes a p: /dev/nvme0n1p2, /dev/loop0p2 */
+export const partitionDevice = (device: string, number: number) =>
+  `${device}${/\d$/.test(device) ? 'p' : ''}${number}`;
+
+export const lvPath = (vg: string, lv: string) => `/dev/${vg}/${lv}`;
+
+// ---- partitions --------------------------------------------------------------------------------
+
+/** one sgdisk run writes the whole table, so a crash leaves the old table or the new one */
+export function sgdiskLayout(device: string, partitions: TargetPartition[]): Command {
+  const mib = (bytes: number) => `${bytes / 2 ** 20}M`;
+  return {
+    tool: 'sgdisk',
+    args: [
+      '--clear',
+      ...partitions.flatMap((p) => [
+        `--new=${p.number}:${mib(p.start)}:${p.bytes === undefined ? '0' : `+${mib(p.bytes)}`}`,
+        `--typecode=${p.number}:${p.type.code}`,
+        `--change-name=${p.number}:${p.name}`,
+      ]),
+      device,
+    ],
+  };
+}
+
+/** the kernel reads the new table, and udev makes its device nodes before anyone uses them */
+export const rereadPartitions = (device: string): Command[] => [
+  { tool: 'partprobe', args: [device] },
+  { tool: 'udevadm', args: ['settle', '--timeout=60'] },
+];
+
+export const wipeSignatures = (device: string): Command => ({
+  tool: 'wipefs',
+  args: ['--all', '--force', device],
+});
+
+export const zapPartitionTable = (device: string): Command => ({
+  tool: 'sgdisk',
+  args: ['--zap-all', device],
+});
+
+export const mkfsVfat = (device: string, label: string): Command => ({
+  tool: 'mkfs.vfat',
+  args: ['-F', '32', '-n', label, device],
+});
+
+// ---- LVM ---------------------------------------------------------------------------------------
+
+export const pvcreate = (device: string): Command => ({ tool: 'pvcreate', args: [device] });
+
+export function vgcreate(layout: TargetLayout, physicalVolume: string, tags: string[]): Command {
+  return {
+    tool: 'vgcreate',
+    args: [
+      ...(layout.sharedVg ? ['--shared', '--locktype', 'sanlock'] : []),
+      '-s',
+      `${EXTENT_BYTES / 2 ** 20}m`,
+      ...tags.flatMap((tag) => ['--addtag', tag]),
+      layout.vg,
+      physicalVolume,
+    ],
+  };
+}
+
+/** joins this host to the VG's sanlock lockspace: needed before any change to a shared VG */
+export const lockStart = (vg: string): Command => ({ tool: 'vgchange', args: ['--lock-start', vg] });
+
+export const vgAddTag = (vg: string, tag: string, replacing: string[] = []): Command => ({
+  tool: 'vgchange',
+  args: [...replacing.flatMap((old) => ['--deltag', old]), '--addtag', tag, vg],
+});
+
+/**
+ * Created inactive and not zeroed: the filesystem written next overwrites the start anyway, and
+ * LVM asks nothing (wiping an old signature it finds would prompt, and the installer has no one to ask).
+ */
+export const lvcreate = (vg: string, name: string, bytes: number, tags: string[]): Command => ({
+  tool: 'lvcreate',
+  args: ['-an', '-Zn', '-n', name, '-L', `${bytes}B`, ...tags.flatMap((tag) => ['--addtag', tag]), vg],
+});
+
+/** -aey: exclusive on this host, which a shared VG needs to write; on a local VG, plain activation */
+export const activate = (vg: string, lv: string): Command => ({
+  tool: 'lvchange',
+  args: ['-aey', `${vg}/${lv}`],
+});
+
+export const deactivate = (vg: string, lv: string): Command => ({
+  tool: 'lvchange',
+  args: ['-an', `${vg}/${lv}`],
+});
+
+export interface LvChange {
+  permission?: 'r' | 'rw';
+  addTags?: string[];
+  delTags?: string[];
+}
+
+export const lvchange = (vg: string, lv: string, change: LvChange): Command => ({
+  tool: 'lvchange',
+  args: [
+    ...(change.permission ? ['-p', change.permission] : []),
+    ...(change.delTags ?? []).flatMap((tag) => ['--deltag', tag]),
+    ...(change.addTags ?? []).flatMap((tag) => ['--addtag', tag]),
+    `${vg}/${lv}`,
+  ],
+});
+
+export const vgDeactivate = (vg: string): Command => ({ tool: 'vgchange', args: ['-an', vg] });
+
+// ---- filesystems -------------------------------------------------------------------------------
+
+export const mkfsExt4 = (device: string, label: string, options: { reserved?: number } = {}): Command => ({
+  tool: 'mkfs.ext4',
+  args: [
+    '-q',
+    '-F',
+    ...(options.reserved === undefined ? [] : ['-m', String(options.reserved)]),
+    '-L',
+    label,
+    device,
+  ],
+});
+
+export const mkdir = (...paths: string[]): Command => ({ tool: 'mkdir', args: ['-p', '--', ...paths] });
+
+export const mount = (device: string, directory: string, type: string): Command => ({
+  tool: 'mount',
+  args: ['-t', type, device, directory],
+});
+
+export const umount = (directory: string): Command => ({ tool: 'umount', args: [directory] });
+
+/** after a crash, the directory may still be mounted; 32 is umount's "not mounted" */
+export const umountIfMounted = (directory: string): Command => ({
+  tool: 'umount',
+  args: ['--quiet', directory],
+  allowExitCodes: [32],
+});
+
+/** writes text to a file through stdin (dd opens the file itself; of= truncates it) */
+export const writeFile = (path: string, text: string): Command => ({
+  tool: 'dd',
+  args: [`of=${path}`, 'status=none'],
+  stdin: text,
+});
+
+export const copy = (from: string, to: string): Command => ({ tool: 'cp', args: ['--', from, to] });
+
+// ---- images ------------------------------------------------------------------------------------
+
+/** sha256sum reads `HASH  FILE` lines on stdin and fails unless the file has that hash */
+export const verifySha256 = (file: string, sha256: string): Command => ({
+  tool: 'sha256sum',
+  args: ['--check', '--strict', '--quiet', '-'],
+  stdin: `${sha256}  ${file}\n`,
+});
+
+/** the archive as it was made (images/archive.ts): numeric owners, permissions, xattrs */
+export const unpackImage = (archive: string, directory: string, totalBytes: number): Command =>
+  extractCommand(archive, directory, { totalBytes });
+
+// ---- boot loaders ------------------------------------------------------------------------------
+
+/** GRUB for BIOS: its core image in the BIOS-boot partition, its files on VLBOOT */
+export const grubInstallBios = (device: string, bootDirectory: string): Command => ({
+  tool: 'grub-install',
+  args: ['--target=i386-pc', `--boot-directory=${bootDirectory}`, device],
+});
+
+/**
+ * GRUB for UEFI at the removable-media path (EFI/BOOT/BOOTX64.EFI), which firmware finds with no
+ * boot entry; --no-nvram: the machine running the installer is not a blade, its firmware is left alone.
+ */
+export const grubInstallEfi = (espDirectory: string, bootDirectory: string): Command => ({
+  tool: 'grub-install',
+  args: [
+    '--target=x86_64-efi',
+    '--removable',
+    '--no-nvram',
+    `--efi-directory=${espDirectory}`,
+    `--boot-directory=${bootDirectory}`,
+  ],
+});

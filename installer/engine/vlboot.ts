@@ -1,0 +1,115 @@
+/**
+ * What VLBOOT tells a blade that SAN-boots (ARCHITECTURE §4): the GRUB menu, one entry per blade
+ * with its boot parameters, and the blade map (MAC → name) by which a blade that GRUB cannot tell
+ * apart finds its name in the initramfs. Rendered from the spec; no secret ever goes here, VLBOOT
+ * is readable by any initiator the SAN lets in.
+ */
+
+import { inputHash } from '../../core/plan/input-hash.ts';
+import {
+  type Blade,
+  bladeVolume,
+  bootParameters,
+  expandBlades,
+  goldenVolume,
+  volumeGroup,
+} from '../../core/spec/derive.ts';
+import type { Spec } from '../../core/spec/schema.ts';
+import type { Manifest } from '../../images/manifest.ts';
+
+/** where things are on VLBOOT */
+export const VLBOOT_FILES = {
+  kernel: '/vmlinuz',
+  initrd: '/initrd.img',
+  grubConfig: '/boot/grub/grub.cfg',
+  bladeMap: '/virtualinux/blades.map',
+} as const;
+
+/** the console every entry writes to: the screen, and the serial port a lab or a BMC reads */
+const CONSOLES = ['console=tty0', 'console=ttyS0,115200n8'];
+
+/** parameters every blade shares: the blade-specific ones (address, identity, upper layer) left out */
+function sharedParameters(spec: Spec, blade: Blade): string[] {
+  const own = /^(sifip|sifnm|root|vl\.node)=/;
+  return bootParameters(spec, blade).filter((p) => !own.test(p));
+}
+
+/**
+ * One line per blade: name, cluster-network MAC, storage MAC ("-" when the same NIC), then its
+ * kernel parameters. Plain words, so that the initramfs reads it with `read`.
+ */
+export function renderBladeMap(spec: Spec): string {
+  const lines = expandBlades(spec).map((blade) =>
+    [blade.name, blade.mac, blade.sifMac ?? '-', ...bootParameters(spec, blade)].join(' '),
+  );
+  return [
+    `# blades of the VirtuaLinux cluster ${spec.cluster.name}: written by the installer from cluster.yaml`,
+    '# name mac storage-mac kernel-parameters...',
+    ...lines,
+    '',
+  ].join('\n');
+}
+
+const quoteEntry = (text: string) => `'${text.replaceAll("'", '')}'`;
+
+export function renderGrubConfig(spec: Spec): string {
+  const blades = expandBlades(spec);
+  const first = blades[0];
+  const linux = (params: string[]) =>
+    `\tlinux ${VLBOOT_FILES.kernel} ${[...params, ...CONSOLES].join(' ')}\n\tinitrd ${VLBOOT_FILES.initrd}`;
+  const byMac = blades.flatMap((blade) =>
+    [blade.mac, blade.sifMac]
+      .filter((mac): mac is string => mac !== undefined)
+      .map((mac) => `if [ "$net_default_mac" = "${mac}" ]; then set default=${blade.name}; fi`),
+  );
+  return [
+    `# VLBOOT of the VirtuaLinux cluster ${spec.cluster.name}: written by the installer from cluster.yaml, do not edit.`,
+    '# GRUB picks the blade by MAC when it knows one (network boot); otherwise the first entry lets the',
+    `# initramfs find the blade's name from its MAC in ${VLBOOT_FILES.bladeMap}.`,
+    'serial --unit=0 --speed=115200',
+    'terminal_input console serial',
+    'terminal_output console serial',
+    'set timeout=3',
+    'set default=by-mac',
+    ...byMac,
+    '',
+    ...(first
+      ? [
+          `menuentry ${quoteEntry('VirtuaLinux blade (found by MAC)')} --id by-mac {`,
+          // no upper layer named: the initramfs adds node_<name> once it knows the name
+          linux([
+            ...sharedParameters(spec, first),
+            `root=vl:${volumeGroup(spec)}/${goldenVolume(spec.images.node)}`,
+          ]),
+          '}',
+        ]
+      : []),
+    ...blades.flatMap((blade) => [
+      `menuentry ${quoteEntry(`VirtuaLinux ${blade.name} (${bladeVolume(blade)})`)} --id ${blade.name} {`,
+      linux(bootParameters(spec, blade)),
+      '}',
+    ]),
+    '',
+  ].join('\n');
+}
+
+export interface BootContent {
+  grubConfig: string;
+  bladeMap: string;
+  blades: number;
+  /** of everything written to VLBOOT: a change in any of it, and VLBOOT is written again */
+  hash: string;
+}
+
+export function bootContent(spec: Spec, images: Record<string, Manifest>): BootContent {
+  const grubConfig = renderGrubConfig(spec);
+  const bladeMap = renderBladeMap(spec);
+  // the kernel and initramfs come out of the node image: another image, another VLBOOT
+  const kernel = images[spec.images.node]?.archive.sha256;
+  return {
+    grubConfig,
+    bladeMap,
+    blades: expandBlades(spec).length,
+    hash: inputHash({ grubConfig, bladeMap, kernel }),
+  };
+}
