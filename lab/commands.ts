@@ -1,4 +1,5 @@
 /** `virtualinux lab ...`: a whole cluster (SAN, DVD install, blades) in QEMU on this machine. */
+import { resolve } from 'node:path';
 import type { Command, CommandInput } from '../core/cli/command.ts';
 import { UsageError } from '../core/errors.ts';
 import { createRunner } from '../core/exec/runner.ts';
@@ -90,11 +91,13 @@ const status: Command = {
 
 const installOptions = {
   iso: { type: 'string' },
+  out: { type: 'string' },
   uefi: { type: 'boolean' },
   timeout: { type: 'string' },
 } as const;
 const installHelp = [
   '--iso FILE      the DVD (default: out/virtualinux-VERSION-amd64.iso, what `npm run dvd` builds)',
+  '--out DIR       where `dvd build --out DIR` put the DVD (default: out/ in the checkout)',
   '--uefi          boot it with UEFI firmware (OVMF) instead of BIOS',
   '--timeout MIN   minutes the install may take, boot included (default 30)',
 ];
@@ -106,8 +109,10 @@ function installValues(values: CommandInput['values']) {
     throw new UsageError(`--timeout ${timeout}: expected a number of minutes above 0`);
   }
   const iso = text(values, 'iso');
+  const outDir = text(values, 'out');
   return {
     ...(iso !== undefined && { iso }),
+    ...(outDir !== undefined && { outDir: resolve(outDir) }),
     firmware: values.uefi === true ? ('uefi' as const) : ('bios' as const),
     timeoutMs: minutes === undefined ? DEFAULT_INSTALL_MS : minutes * 60_000,
   };

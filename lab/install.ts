@@ -22,13 +22,18 @@ import type { Firmware, VmOptions } from './qemu.ts';
 import { type LabState, labPaths } from './state.ts';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
-export const defaultIso = () => join(packageRoot, 'out', `virtualinux-${version()}-amd64.iso`);
+/** where `npm run dvd` (virtualinux dvd build) puts the DVD */
+export const defaultOutDir = join(packageRoot, 'out');
+export const isoIn = (outDir: string) => join(outDir, `virtualinux-${version()}-amd64.iso`);
 
 /** the installer's NICs: the storage fabric first (eth0, the spec's sif), then the cluster network */
 export const INSTALLER_MACS = { sif: '52:54:00:00:ff:01', cluster: '52:54:00:00:ff:02' } as const;
 
 export interface InstallOptions {
+  /** the DVD; by default the one `dvd build` wrote into outDir */
   iso?: string;
+  /** where `dvd build --out DIR` wrote the DVD: out/ in the checkout by default */
+  outDir?: string;
   firmware?: Firmware;
   /** how long the whole install may take, boot included */
   timeoutMs?: number;
@@ -69,13 +74,16 @@ export function installerVm(state: LabState, dir: string, iso: string, firmware:
 
 export async function labInstall(context: LabContext, options: InstallOptions = {}): Promise<InstallOutcome> {
   const state = requireUp(context.dir);
-  const iso = options.iso ?? defaultIso();
+  const outDir = options.outDir ?? defaultOutDir;
+  const iso = options.iso ?? isoIn(outDir);
   if (!existsSync(iso)) {
     throw new UserError(
       `no DVD at ${iso}`,
       options.iso
         ? 'give the path of a built ISO with --iso FILE'
-        : 'build it first: `npm run dvd` (that is `virtualinux dvd build`)',
+        : outDir === defaultOutDir
+          ? 'build it first: `npm run dvd` (that is `virtualinux dvd build`)'
+          : `build it first: \`virtualinux dvd build --out ${outDir}\``,
     );
   }
   const firmware = options.firmware ?? 'bios';

@@ -4,7 +4,16 @@
  * The CHAP secret goes to libiscsi by its environment (LIBISCSI_CHAP_PASSWORD), not argv.
  */
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +135,11 @@ describe('lab up serves the LUN of the spec', () => {
     expect(install.exitCode).toBe(1);
     expect(install.stderr).toContain(`no DVD at ${missing}`);
     expect(install.stderr).not.toMatch(STACK);
+    const empty = join(work, 'empty-out');
+    const notBuilt = await lab(['install', '--out', empty]);
+    expect(notBuilt.exitCode).toBe(1);
+    expect(notBuilt.stderr).toContain(`no DVD at ${empty}/virtualinux-`);
+    expect(notBuilt.stderr).toContain(`build it first: \`virtualinux dvd build --out ${empty}\``);
     const boot = await lab(['boot', 'node3']);
     expect(boot.exitCode).toBe(1);
     expect(boot.stderr).toContain('no blade node3 in the spec (did you mean node03?)');
@@ -191,6 +205,20 @@ describe('lab up after a crash, and its errors', () => {
       server.close();
     }
     expect((await lab(['status', '--json'])).stdout).toContain('"up":false');
+  });
+
+  test('QEMU missing: the error names the package to install', async () => {
+    // a PATH with tgtd and tgtadm (and nothing else): the lab cannot start machines
+    const bin = join(work, 'bin-without-qemu');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['tgtd', 'tgtadm']) {
+      const found = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
+      symlinkSync(found, join(bin, tool));
+    }
+    const up = await lab(['up', '--spec', specFile], { PATH: bin });
+    expect(up.exitCode).toBe(1);
+    expect(up.stderr).toContain('qemu-system-x86_64 not found: apt-get install qemu-system-x86');
+    expect(up.stderr).not.toMatch(STACK);
   });
 
   test('tgtd missing: the error names the package to install', async () => {
