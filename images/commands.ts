@@ -1,5 +1,5 @@
 /** `virtualinux image …`: check recipes, build images into the cache, list them. */
-import type { Command, CommandInput } from '../core/cli/command.ts';
+import { type Command, type CommandInput, stringOption } from '../core/cli/command.ts';
 import { UsageError } from '../core/errors.ts';
 import { EventBus } from '../core/exec/events.ts';
 import { createRunner } from '../core/exec/runner.ts';
@@ -20,15 +20,14 @@ const dirHelp = [
 ];
 
 function imageOptions(values: CommandInput['values']): ImageOptions {
-  const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
-  const mirror = text('mirror');
+  const mirror = stringOption(values, 'mirror');
   if (mirror !== undefined && !/^(https?|file):\/\/\S+$/.test(mirror)) {
     throw new UsageError(`--mirror ${mirror} is not a URL`, 'give an http://, https:// or file:// URL');
   }
   const sourceDateEpoch = sourceDateEpochFrom();
   return {
-    recipesDir: text('recipes') ?? defaultRecipesDir,
-    overlaysDir: text('overlays') ?? defaultOverlaysDir,
+    recipesDir: stringOption(values, 'recipes') ?? defaultRecipesDir,
+    overlaysDir: stringOption(values, 'overlays') ?? defaultOverlaysDir,
     cacheDir: cacheRoot(),
     ...(mirror !== undefined && { mirror }),
     ...(sourceDateEpoch !== undefined && { sourceDateEpoch }),

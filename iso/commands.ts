@@ -1,7 +1,7 @@
 /** `virtualinux dvd build`: the DVD from the embedded default profile (what `npm run dvd` runs). */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from '../core/cli/command.ts';
+import { type Command, stringOption } from '../core/cli/command.ts';
 import { EventBus } from '../core/exec/events.ts';
 import { createRunner } from '../core/exec/runner.ts';
 import { formatBytes, formatDuration } from '../core/exec/units.ts';
@@ -31,8 +31,7 @@ const build: Command = {
     '--verbose       show every line the tools print',
   ],
   async run({ values, io }) {
-    const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
-    const profile = loadProfile(text('profile') ?? defaultProfileFile);
+    const profile = loadProfile(stringOption(values, 'profile') ?? defaultProfileFile);
     const sourceDateEpoch = sourceDateEpochFrom();
     const tty = Boolean((io.err as NodeJS.WriteStream).isTTY) && !process.env.CI;
     const events = new EventBus<DvdEvent>();
@@ -42,7 +41,7 @@ const build: Command = {
     const result = await buildDvd({
       profile,
       images: { recipesDir: defaultRecipesDir, overlaysDir: defaultOverlaysDir, cacheDir: cacheRoot() },
-      outDir: text('out') ?? join(repoRoot, 'out'),
+      outDir: stringOption(values, 'out') ?? join(repoRoot, 'out'),
       version: version(),
       runner,
       events,

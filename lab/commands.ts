@@ -1,6 +1,6 @@
 /** `virtualinux lab ...`: a whole cluster (SAN, DVD install, blades) in QEMU on this machine. */
 import { resolve } from 'node:path';
-import type { Command, CommandInput } from '../core/cli/command.ts';
+import { type Command, type CommandInput, stringOption } from '../core/cli/command.ts';
 import { UsageError } from '../core/errors.ts';
 import { createRunner } from '../core/exec/runner.ts';
 import { formatBytes } from '../core/exec/units.ts';
@@ -14,12 +14,9 @@ import { labDirectory } from './state.ts';
 const dirOption = { dir: { type: 'string' } } as const;
 const dirHelp = '--dir DIR       the lab directory (default: $VIRTUALINUX_LAB, else .lab here)';
 
-const text = (values: CommandInput['values'], key: string) =>
-  typeof values[key] === 'string' ? (values[key] as string) : undefined;
-
 export function labContext({ values, io }: CommandInput): LabContext {
   return {
-    dir: labDirectory(text(values, 'dir')),
+    dir: labDirectory(stringOption(values, 'dir')),
     runner: createRunner(),
     say: (line) => io.err.write(`${line}\n`),
   };
@@ -35,7 +32,7 @@ const up: Command = {
     '--spec FILE     the cluster spec (default: the embedded example, `virtualinux spec example`)',
   ],
   async run(input) {
-    await labUp(labContext(input), text(input.values, 'spec'));
+    await labUp(labContext(input), stringOption(input.values, 'spec'));
     return 0;
   },
 };
@@ -103,13 +100,13 @@ const installHelp = [
 ];
 
 function installValues(values: CommandInput['values']) {
-  const timeout = text(values, 'timeout');
+  const timeout = stringOption(values, 'timeout');
   const minutes = timeout === undefined ? undefined : Number(timeout);
   if (minutes !== undefined && !(minutes > 0)) {
     throw new UsageError(`--timeout ${timeout}: expected a number of minutes above 0`);
   }
-  const iso = text(values, 'iso');
-  const outDir = text(values, 'out');
+  const iso = stringOption(values, 'iso');
+  const outDir = stringOption(values, 'out');
   return {
     ...(iso !== undefined && { iso }),
     ...(outDir !== undefined && { outDir: resolve(outDir) }),
@@ -178,7 +175,7 @@ const exec: Command = {
         'usage: virtualinux lab exec NODE -- COMMAND...',
       );
     }
-    const seconds = Number(text(input.values, 'timeout') ?? 60);
+    const seconds = Number(stringOption(input.values, 'timeout') ?? 60);
     if (!(seconds > 0)) throw new UsageError('--timeout: expected a number of seconds above 0');
     const result = await labExec(labContext(input).dir, name, command, seconds * 1000);
     input.io.out.write(result.output);
@@ -194,7 +191,7 @@ const run: Command = {
   optionHelp: ['--keep          leave the lab up afterwards'],
   async run(input) {
     const context = labContext(input);
-    const spec = text(input.values, 'spec');
+    const spec = stringOption(input.values, 'spec');
     const result = await labRun(context, {
       ...installValues(input.values),
       ...(spec !== undefined && { specFile: spec }),

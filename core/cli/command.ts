@@ -27,3 +27,7 @@ export interface Command {
 
 export const usageOf = (command: Command) =>
   `virtualinux ${command.words.join(' ')}${command.args ? ` ${command.args}` : ''}`;
+
+/** the value of a string option, undefined when it was not given */
+export const stringOption = (values: CommandInput['values'], key: string): string | undefined =>
+  typeof values[key] === 'string' ? (values[key] as string) : undefined;
