@@ -6,7 +6,6 @@
  * command line), and `sanboot` of the cluster LUN. Its second NIC is on the cluster network.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { type Blade, expandBlades, initiatorName } from '../core/spec/derive.ts';
@@ -67,14 +66,14 @@ export function ipxeScript(spec: Spec, blade: Blade, credentials?: BladeCredenti
 /** the blade's storage-fabric MAC: the spec's sifMac, else one derived from its position */
 export const bladeSifMac = (blade: Blade) => blade.sifMac ?? formatMac(0x525400f00000 + blade.index + 1);
 
-export function bladeVm(state: LabState, blade: Blade, tftpDir: string, sshPort: number): VmOptions {
+export function bladeVm(state: LabState, blade: Blade, tftpDir: string): VmOptions {
   return {
     memoryMiB: 1024,
     cpus: 1,
     nics: [
       {
         mac: bladeSifMac(blade),
-        net: { kind: 'user', tftp: tftpDir, bootfile: BOOT_SCRIPT, forwards: [{ host: sshPort, guest: 22 }] },
+        net: { kind: 'user', tftp: tftpDir, bootfile: BOOT_SCRIPT },
         bootIndex: 1,
       },
       { mac: blade.mac, net: { kind: 'mcast', ...state.network } },
@@ -82,19 +81,6 @@ export function bladeVm(state: LabState, blade: Blade, tftpDir: string, sshPort:
     // no VGA: SeaBIOS then copies what it and the NIC's iPXE write on screen to the serial port
     extraArgs: ['-machine', 'pc,graphics=off'],
   };
-}
-
-/** a TCP port on the host's loopback that nothing listens on now */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** the blades the names designate (every blade for none); an unknown name is an error with a did-you-mean */
@@ -140,10 +126,7 @@ export async function labBoot(context: LabContext, names: string[]): Promise<Lab
     const tftpDir = join(labPaths(context.dir).boot, blade.name);
     mkdirSync(tftpDir, { recursive: true, mode: 0o700 });
     writeFileSync(join(tftpDir, BOOT_SCRIPT), ipxeScript(spec, blade, credentials), { mode: 0o600 });
-    const sshPort = await freePort();
-    const vm = await startMachine(context, blade.name, 'blade', bladeVm(state, blade, tftpDir, sshPort), {
-      sshPort,
-    });
+    const vm = await startMachine(context, blade.name, 'blade', bladeVm(state, blade, tftpDir));
     context.say(
       `${blade.name}: started (qemu pid ${vm.pid}), SAN boot from ${HOST_FROM_GUEST}; console log ${vm.log}`,
     );

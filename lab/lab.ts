@@ -32,6 +32,7 @@ import { expandBlades, initiatorName, installerInitiatorName, layoutNeed } from 
 import { EXAMPLE_SPEC_URL } from '../core/spec/example.ts';
 import { loadSpec } from '../core/spec/load.ts';
 import type { Spec } from '../core/spec/schema.ts';
+import { lastLines } from './qemu.ts';
 import {
   LAB_FORMAT,
   type LabState,
@@ -173,12 +174,9 @@ function ensureSecret(file: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-function tail(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
+/** the end of a log file, for an error message */
+function tail(file: string): string {
+  return existsSync(file) ? lastLines(readFileSync(file, 'utf8').trimEnd(), 15) : '  (no log)';
 }
 
 /** what is left of a lab whose processes died without `lab down` */
@@ -237,8 +235,6 @@ export async function labUp(context: LabContext, specFile?: string): Promise<Lab
         target: plan.target,
         lun: plan.lun,
         lunFile: plan.lunFile,
-        initiators: plan.initiators,
-        ...(plan.chap && { chapUser: plan.chap.user }),
       },
       network: clusterSegment(dir),
       machines: {},

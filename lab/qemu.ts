@@ -42,13 +42,11 @@ export interface VmDisk {
 export interface VmNic {
   mac: string;
   /**
-   * user: QEMU's own NAT (the guest reaches the host's loopback at 10.0.2.2), with optional
-   * TFTP root + boot file (what iPXE fetches) and forwarded host ports;
+   * user: QEMU's own NAT (the guest reaches the host's loopback at 10.0.2.2), with an optional
+   * TFTP root + boot file (what iPXE fetches);
    * mcast: one L2 segment shared by every VM that names the same group and port, no root needed
    */
-  net:
-    | { kind: 'user'; tftp?: string; bootfile?: string; forwards?: Array<{ host: number; guest: number }> }
-    | { kind: 'mcast'; group: string; port: number };
+  net: { kind: 'user'; tftp?: string; bootfile?: string } | { kind: 'mcast'; group: string; port: number };
   /** the NIC firmware boots (iPXE) when set; lower boots first */
   bootIndex?: number;
 }
@@ -95,7 +93,6 @@ function nicArgs(nic: VmNic, index: number): string[] {
           `user,id=${id}`,
           ...(net.tftp ? [`tftp=${optionValue(net.tftp)}`] : []),
           ...(net.bootfile ? [`bootfile=${optionValue(net.bootfile)}`] : []),
-          ...(net.forwards ?? []).map((f) => `hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`),
         ]
       : [`socket,id=${id}`, `mcast=${net.group}:${net.port}`, 'localaddr=127.0.0.1'];
   const device = [

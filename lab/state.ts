@@ -19,8 +19,6 @@ const Machine = z.object({
   socket: z.string(),
   log: z.string(),
   startedAt: z.string(),
-  /** host port forwarded to the machine's SSH (blades) */
-  sshPort: z.int().optional(),
 });
 export type MachineRecord = z.infer<typeof Machine>;
 
@@ -37,8 +35,6 @@ export const LabState = z.object({
     target: z.string(),
     lun: z.int(),
     lunFile: z.string(),
-    initiators: z.array(z.string()),
-    chapUser: z.string().optional(),
   }),
   /** the cluster network: one L2 segment, QEMU's UDP multicast */
   network: z.object({ group: z.string(), port: z.int() }),

@@ -15,10 +15,10 @@ if (!node01 || !node02) throw new Error('the example has blades');
 const state = { network: { group: '239.255.1.2', port: 23456 } } as LabState;
 
 describe('qemuCommand for lab machines', () => {
-  test('NICs in order: user networking with TFTP boot file and SSH forward, then the multicast segment', () => {
-    const args = qemuCommand(bladeVm(state, node01, '/lab/boot/node01', 40022)).args.join(' ');
+  test('NICs in order: user networking with the TFTP boot file, then the multicast segment', () => {
+    const args = qemuCommand(bladeVm(state, node01, '/lab/boot/node01')).args.join(' ');
     expect(args).toContain(
-      '-netdev user,id=net0,tftp=/lab/boot/node01,bootfile=boot.ipxe,hostfwd=tcp:127.0.0.1:40022-:22 -device virtio-net-pci,netdev=net0,mac=52:54:00:10:00:01,bootindex=1',
+      '-netdev user,id=net0,tftp=/lab/boot/node01,bootfile=boot.ipxe -device virtio-net-pci,netdev=net0,mac=52:54:00:10:00:01,bootindex=1',
     );
     expect(args).toContain(
       '-netdev socket,id=net1,mcast=239.255.1.2:23456,localaddr=127.0.0.1 -device virtio-net-pci,netdev=net1,mac=52:54:00:42:00:01',
