@@ -36,8 +36,9 @@ export const Manifest = z.object({
   }),
   unpackedBytes: z.number().int(),
   sourceDateEpoch: z.number().int(),
-  builtAt: z.iso.datetime(),
-  buildSeconds: z.number(),
+  /** when and how long: in the image cache only, not on the DVD (iso/dvd.ts mediumManifest) */
+  builtAt: z.iso.datetime().optional(),
+  buildSeconds: z.number().optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

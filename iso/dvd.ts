@@ -124,6 +124,22 @@ export function squashfsCommand(root: string, output: string, epoch: number): Co
 }
 
 /** the kernel release of an image, from its linux-image-<release> package */
+/**
+ * The image's manifest as the DVD carries it: what the image is, without when and how long it was
+ * built, which differ from build to build and would make two builds of the same inputs differ.
+ * Written only when its text changes, through a temporary name.
+ */
+export function mediumManifest(manifest: Manifest, dir: string): string {
+  const { builtAt: _when, buildSeconds: _took, ...content } = manifest;
+  const text = `${JSON.stringify(content, null, 2)}\n`;
+  const file = join(dir, `${manifest.name}.manifest.json`);
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return file;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${file}.new`, text);
+  renameSync(`${file}.new`, file);
+  return file;
+}
+
 export function kernelRelease(manifest: Manifest): string {
   const releases = manifest.packages
     .map((p) => /^linux-image-(\d.*)$/.exec(p.name)?.[1])
@@ -333,7 +349,10 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
     { to: '/boot/blade/initrd.img', from: join(bladeBoot.dir, 'initrd.img') },
     ...carried.flatMap((i): MediumFile[] => [
       { to: `/images/${i.name}.tar.zst`, from: i.archive, sha256: i.manifest.archive.sha256 },
-      { to: `/images/${i.name}.manifest.json`, from: join(i.archive, '..', 'manifest.json') },
+      {
+        to: `/images/${i.name}.manifest.json`,
+        from: mediumManifest(i.manifest, join(stageRoot, 'manifests')),
+      },
     ]),
     ...filesUnder(bootloaderIsoFiles(boot.dir)),
   ];
