@@ -14,6 +14,8 @@ export interface BootRequest {
   unknownMode?: string;
   /** `vl.spec=URL`: where an unattended install fetches its cluster spec */
   specUrl?: string;
+  /** `vl.wipe=NAME`: an unattended install may erase what the LUN holds (NAME: the spec's cluster) */
+  wipe?: string;
 }
 
 /**
@@ -45,6 +47,8 @@ export function parseBootRequest(cmdline: string): BootRequest {
   else if (mode !== undefined) request.unknownMode = mode === true ? '' : mode;
   const specUrl = parameters.get('vl.spec');
   if (typeof specUrl === 'string' && specUrl !== '') request.specUrl = specUrl;
+  const wipe = parameters.get('vl.wipe');
+  if (typeof wipe === 'string' && wipe !== '') request.wipe = wipe;
   return request;
 }
 

@@ -9,22 +9,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runCommandLine } from '../core/cli/dispatch.ts';
 import { UsageError, UserError } from '../core/errors.ts';
 import { createRunner } from '../core/exec/runner.ts';
-import { version as packageVersion } from '../core/version.ts';
+import { specCommands } from '../core/spec/commands.ts';
+import { version } from '../core/version.ts';
 import { parseBootRequest, primaryConsole } from './boot-request.ts';
+import { installCommands } from './engine/command.ts';
 import { liveMachine, observeSpecSources } from './machine.ts';
 import { runSession } from './session.ts';
 import { terminalConsole } from './terminal.ts';
 import { runUnattended, type UnattendedOptions } from './unattended.ts';
 
-/** replaced by a string literal at bundle time (esbuild `define`) */
-declare const VIRTUALINUX_VERSION: string | undefined;
-
 const name = 'virtualinux-installer';
-
-const version = (): string =>
-  typeof VIRTUALINUX_VERSION === 'string' ? VIRTUALINUX_VERSION : packageVersion();
 
 const usage = `usage: ${name} [--cmdline FILE] [--root DIR] [--tty NAME] [--version]
   --cmdline FILE  read the kernel command line from FILE (default: ROOT/proc/cmdline)
@@ -114,7 +111,12 @@ async function unattendedOnce(options: Omit<UnattendedOptions, 'write'>): Promis
   return `Unattended install: ${status} (its messages are above; s for a shell).`;
 }
 
+/** what `virtualinux` can do on the live system: the install engine, and checking a spec */
+const liveCommands = [...installCommands, ...specCommands.filter((c) => c.words.join(' ') === 'spec check')];
+
 async function main(argv: string[]): Promise<number> {
+  // `virtualinux install ...` (overlays/live/usr/local/bin/virtualinux): a command, not the menu
+  if (argv[0] !== undefined && !argv[0].startsWith('-')) return runCommandLine(liveCommands, argv);
   try {
     return await run(argv);
   } catch (error) {

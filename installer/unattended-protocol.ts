@@ -15,11 +15,8 @@ export const fwCfgPath = (name: string) => `/sys/firmware/qemu_fw_cfg/by_name/${
 
 export const RESULT_MARKER = 'VIRTUALINUX-INSTALL-RESULT:';
 
-/**
- * installed: the cluster is on the SAN; failed: it is not, the lines before say why;
- * no-engine: the spec was received and checked, but this version cannot install yet.
- */
-export const installStatuses = ['installed', 'failed', 'no-engine'] as const;
+/** installed: the cluster is on the SAN; failed: it is not, the lines before say why */
+export const installStatuses = ['installed', 'failed'] as const;
 export type InstallStatus = (typeof installStatuses)[number];
 
 export const formatInstallResult = (status: InstallStatus, message: string) =>

@@ -1,18 +1,29 @@
 /**
  * The Unattended install entry (vl.mode=unattended): find the cluster spec where the boot says it
- * may be (a VLSPEC drive, QEMU fw_cfg, vl.spec=URL), check it with the spec's own checker, and end
- * with one verdict line (unattended-protocol.ts) that whoever watches the console can act on.
- * Until the install engine lands, a valid spec ends as `no-engine`: received, checked, nothing
- * written.
+ * may be (a VLSPEC drive, QEMU fw_cfg, vl.spec=URL), check it with the spec's own checker, put the
+ * CHAP secrets handed over with it where the spec says they are, run the install engine with
+ * consent given (the boot entry is the consent; a LUN with foreign data is still refused unless
+ * vl.wipe=NAME), and end with one verdict line (unattended-protocol.ts) that whoever watches the
+ * console can act on.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from '../core/errors.ts';
 import type { Runner } from '../core/exec/runner.ts';
 import { expandBlades } from '../core/spec/derive.ts';
 import { checkSpecText } from '../core/spec/load.ts';
+import type { Spec } from '../core/spec/schema.ts';
 import { formatProblem } from '../core/yaml/problems.ts';
 import type { BootRequest, SpecSourceSeen } from './boot-request.ts';
-import { formatInstallResult, type InstallStatus } from './unattended-protocol.ts';
+import { install } from './engine/command.ts';
+import { DEFAULT_MEDIUM, type InstallResult } from './engine/install.ts';
+import {
+  formatInstallResult,
+  fwCfgPath,
+  type InstallStatus,
+  SECRET_FW_CFG,
+  TARGET_SECRET_FW_CFG,
+} from './unattended-protocol.ts';
 
 export interface UnattendedOptions {
   version: string;
@@ -25,6 +36,8 @@ export interface UnattendedOptions {
   write: (text: string) => void;
   /** fetch for vl.spec=URL; the global one by default */
   fetchText?: (url: string) => Promise<string>;
+  /** the install engine; tests give a stand-in */
+  install?: (spec: Spec, env: NodeJS.ProcessEnv) => Promise<InstallResult>;
 }
 
 export interface UnattendedResult {
@@ -120,8 +133,68 @@ export async function runUnattended(options: UnattendedOptions): Promise<Unatten
   const portals = spec.san.portals.map((p) => `${p.address}:${p.port ?? 3260}`).join(', ');
   const summary = `cluster ${spec.cluster.name}: ${blades.length} blades, SAN ${spec.san.target} at ${portals}`;
   say(`the spec is valid: ${summary}`);
-  return verdict(
-    'no-engine',
-    `${summary}; spec from ${found.from}; this version (${options.version}) has no install engine yet`,
-  );
+  try {
+    const env = provideSecrets(spec, options.root, say);
+    const engine =
+      options.install ??
+      ((s: Spec, e: NodeJS.ProcessEnv) =>
+        install({
+          spec: s,
+          dryRun: false,
+          yes: true,
+          out: { write: options.write },
+          env: e,
+          root: options.root,
+          medium: join(options.root, DEFAULT_MEDIUM),
+          ...(options.boot.wipe !== undefined && { wipe: options.boot.wipe }),
+        }));
+    const result = await engine(spec, env);
+    return verdict(
+      'installed',
+      `${summary}; ${result.ran.length === 0 ? 'already installed, nothing to do' : `${result.ran.length} actions`} on ${result.lun}`,
+    );
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    say(error.message);
+    if (error.hint) say(`  ${error.hint}`);
+    return verdict('failed', headline(error.message));
+  }
+}
+
+/** the message's first line; when that only announces what follows ("...:"), the next line too */
+export function headline(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const [first = 'the install failed', second] = lines;
+  return first.endsWith(':') && second !== undefined ? `${first} ${second}` : first;
+}
+
+/**
+ * The secrets handed over with the spec (fw_cfg) go where the spec's references point: a file
+ * (mode 0600) or, for env:NAME, the install's environment. A secret already in place is kept.
+ */
+function provideSecrets(spec: Spec, root: string, say: (line: string) => void): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const chap = spec.san.chap;
+  const handed: Array<[ref: string | undefined, fwCfg: string]> = [
+    [chap?.secret, SECRET_FW_CFG],
+    [chap?.mutual?.secret, TARGET_SECRET_FW_CFG],
+  ];
+  for (const [ref, name] of handed) {
+    const from = join(root, fwCfgPath(name));
+    if (ref === undefined || !existsSync(from)) continue;
+    const secret = readFileSync(from, 'utf8').replace(/\r?\n$/, '');
+    if (ref.startsWith('env:')) env[ref.slice(4)] ??= secret;
+    else {
+      const file = join(root, ref.slice('file:'.length));
+      if (existsSync(file)) continue;
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+      chmodSync(file, 0o600);
+    }
+    say(`CHAP secret from QEMU fw_cfg ${name} put in ${ref}`);
+  }
+  return env;
 }

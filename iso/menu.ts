@@ -57,8 +57,12 @@ const serialConsole = `console=ttyS0,${SERIAL_SPEED}n8`;
 export const consoleArgs = (serial: boolean): string[] =>
   serial ? ['console=tty0', serialConsole] : [serialConsole, 'console=tty0'];
 
-/** Debian live-boot finds the squashfs on the medium by itself (`boot=live`), with its components. */
-export const LIVE_ARGS = ['boot=live', 'components'];
+/**
+ * Debian live-boot finds the squashfs on the medium by itself (`boot=live`), with its components.
+ * net.ifnames=0: interfaces keep the kernel's names (eth0, ib0), the names a cluster spec's
+ * fabric.sif and the blades' boot parameter sif use, whatever the slot of the NIC.
+ */
+export const LIVE_ARGS = ['boot=live', 'components', 'net.ifnames=0'];
 
 interface ModeText {
   mode: BootMode;

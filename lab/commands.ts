@@ -6,6 +6,7 @@ import { createRunner } from '../core/exec/runner.ts';
 import { formatBytes } from '../core/exec/units.ts';
 import { labBoot } from './blades.ts';
 import { attachConsole, labExec } from './console.ts';
+import { formatInspection, inspectLun, labLunFile } from './inspect.ts';
 import { DEFAULT_INSTALL_MS, labInstall } from './install.ts';
 import { type LabContext, labDown, labStatus, labUp } from './lab.ts';
 import { labRun, summaryTable } from './run.ts';
@@ -129,9 +130,6 @@ const install: Command = {
     });
     input.io.out.write(`installer: ${outcome.status}: ${outcome.message}
 `);
-    if (outcome.status === 'no-engine') {
-      context.say('nothing was written to the SAN: this version of the installer has no install engine yet');
-    }
     return 0;
   },
 };
@@ -183,6 +181,29 @@ const exec: Command = {
   },
 };
 
+const inspect: Command = {
+  words: ['lab', 'inspect'],
+  args: '',
+  summary:
+    "what the install wrote on the LUN, read on this machine: partitions, VLBOOT's files, LVM (needs root)",
+  options: { ...dirOption, lun: { type: 'string' }, json: { type: 'boolean' } },
+  optionHelp: [
+    "--lun FILE      a LUN file to read instead of the lab's (DIR/san/lunN.img)",
+    '--json          the inspection as JSON: two installs of one spec give the same',
+  ],
+  async run(input) {
+    const context = labContext(input);
+    const file = resolve(stringOption(input.values, 'lun') ?? labLunFile(context.dir));
+    const inspection = await inspectLun(file, context.runner);
+    input.io.out.write(
+      input.values.json === true
+        ? `${JSON.stringify(inspection, null, 2)}\n`
+        : formatInspection(inspection, file),
+    );
+    return 0;
+  },
+};
+
 const run: Command = {
   words: ['lab', 'run'],
   args: '',
@@ -204,4 +225,4 @@ ${JSON.stringify({ ok: result.ok, steps: result.steps })}
   },
 };
 
-export const labCommands = [up, install, boot, consoleCommand, exec, status, down, run];
+export const labCommands = [up, install, boot, consoleCommand, exec, status, inspect, down, run];

@@ -64,6 +64,9 @@ export function installerVm(state: LabState, dir: string, iso: string, firmware:
     cdrom: iso,
     firmware,
     memoryMiB: 2048,
+    // the install unpacks images (zstd, tar, ext4) while the network and iSCSI carry them: a
+    // second vCPU (QEMU's multi-threaded TCG) puts a 2-core host's second core to work
+    cpus: 2,
     nics: [
       { mac: INSTALLER_MACS.sif, net: { kind: 'user' } },
       { mac: INSTALLER_MACS.cluster, net: { kind: 'mcast', ...state.network } },

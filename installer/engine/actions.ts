@@ -4,6 +4,7 @@
  * missing, and what is done is marked with an LVM tag as the action's last command: `vgs`/`lvs`
  * then show the install's progress without activating or mounting anything.
  */
+import { createHash } from 'node:crypto';
 import { type Command, formatCommand } from '../../core/exec/command.ts';
 import type { Action } from '../../core/plan/plan.ts';
 import { BOOT_LABEL, META_VOLUME } from '../../core/spec/derive.ts';
@@ -96,11 +97,16 @@ export function partitionAction(device: string, layout: TargetLayout): Action {
   ]);
 }
 
-export function formatBootAction(partition: string, bytes: number): Action {
+/** VLBOOT's FAT volume id: the cluster's, the same at every install of it */
+export const vlbootVolumeId = (cluster: string) =>
+  createHash('sha256').update(`VLBOOT ${cluster}`).digest('hex').slice(0, 8).toUpperCase();
+
+export function formatBootAction(partition: string, bytes: number, cluster: string): Action {
+  const id = vlbootVolumeId(cluster);
   return action(
     'format-vlboot',
-    `format ${partition} (${formatSize(bytes)}) as FAT32 labelled ${BOOT_LABEL}`,
-    [mkfsVfat(partition, BOOT_LABEL)],
+    `format ${partition} (${formatSize(bytes)}) as FAT32 labelled ${BOOT_LABEL}, volume id ${id.slice(0, 4)}-${id.slice(4)}`,
+    [mkfsVfat(partition, BOOT_LABEL, id)],
   );
 }
 
@@ -111,7 +117,7 @@ export function createPvAction(partition: string): Action {
 export function createVgAction(layout: TargetLayout, partition: string): Action {
   const kind = layout.sharedVg
     ? 'shared: lvmlockd + sanlock, leases on the LUN'
-    : 'local: lvmlockd and sanlock do not run here';
+    : 'local: lvmlockd and sanlock are not in use here';
   return action(
     'create-vg',
     `create the volume group ${layout.vg} on ${partition} (${formatSize(EXTENT_BYTES)} extents, ${kind})`,

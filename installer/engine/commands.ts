@@ -47,9 +47,13 @@ export const zapPartitionTable = (device: string): Command => ({
   args: ['--zap-all', device],
 });
 
-export const mkfsVfat = (device: string, label: string): Command => ({
+/**
+ * FAT32 with a volume id fixed by the caller: GRUB's images on VLBOOT find it by that id, so a
+ * random one would make every install's GRUB files differ (and a reinstall rewrite them all).
+ */
+export const mkfsVfat = (device: string, label: string, volumeId: string): Command => ({
   tool: 'mkfs.vfat',
-  args: ['-F', '32', '-n', label, device],
+  args: ['-F', '32', '-n', label, '-i', volumeId, device],
 });
 
 // ---- LVM ---------------------------------------------------------------------------------------

@@ -87,6 +87,8 @@ export interface TargetLayout {
   sharedVg: boolean;
   partitions: TargetPartition[];
   volumes: TargetVolume[];
+  /** virtual-cluster images the spec names but the DVD does not carry: no golden volume for them */
+  imagesLeftOut: string[];
   need: LayoutNeedInBytes;
 }
 
@@ -96,14 +98,7 @@ export const alignUp = (bytes: number, unit: number) => Math.ceil(bytes / unit) 
 export const ext4Label = (name: string) => name.slice(0, 16);
 
 /** the golden volume's size: the spec's, in whole extents, and never less than the image needs */
-function goldenVolumeSize(spec: Spec, image: string, manifest: Manifest | undefined): number {
-  if (!manifest) {
-    throw new InstallRefusal(
-      'image-missing',
-      `the spec installs image ${image}, but the DVD carries no image ${image}`,
-      'remove it from images in the spec, or use a DVD built with it',
-    );
-  }
+function goldenVolumeSize(spec: Spec, image: string, manifest: Manifest): number {
   const bytes = alignUp(goldenSize(spec, image), EXTENT_BYTES);
   const least = Math.ceil(manifest.unpackedBytes * (1 + GOLDEN_HEADROOM));
   if (bytes < least) {
@@ -145,10 +140,19 @@ export function targetLayout(
     label: ext4Label(of ?? name),
     ...(of !== undefined && { of }),
   });
+  // the blades cannot boot without the node image; a virtual-cluster image can be added later
+  if (!images[spec.images.node]) {
+    throw new InstallRefusal(
+      'image-missing',
+      `the spec's node image is ${spec.images.node}, but the DVD carries no image ${spec.images.node} (it has: ${Object.keys(images).sort().join(', ') || 'none'})`,
+      'use a DVD built with it, or name one of those in images.node',
+    );
+  }
+  const carried = clusterImages(spec).filter((image) => images[image] !== undefined);
   const volumes: TargetVolume[] = [
     volume('meta', META_VOLUME, spec.storage.meta),
-    ...clusterImages(spec).map((image) =>
-      volume('golden', goldenVolume(image), goldenVolumeSize(spec, image, images[image]), image),
+    ...carried.map((image) =>
+      volume('golden', goldenVolume(image), goldenVolumeSize(spec, image, images[image] as Manifest), image),
     ),
     ...expandBlades(spec).map((blade) =>
       // the blade's name as a tag: LVM host tags (@node01) let only that blade activate it
@@ -177,6 +181,7 @@ export function targetLayout(
     sharedVg: options.sharedVg,
     partitions,
     volumes,
+    imagesLeftOut: clusterImages(spec).filter((image) => images[image] === undefined),
     need: { ...need, total },
   };
 }

@@ -97,10 +97,11 @@ export const wipefsCommand = (device: string): Command => ({ tool: 'wipefs', arg
 
 /**
  * LVM's reports about the given physical volumes only. --readonly reads the metadata without
- * taking locks, so a shared VG reads the same whether lvmlockd runs or not.
+ * taking locks; --shared includes a shared VG where lvmlockd does not run (LVM 2.03 leaves it out
+ * of the report without a word otherwise), so a shared VG reads the same either way.
  */
 export function lvmReportCommands(physicalVolumes: string[]): { vgs: Command; lvs: Command } {
-  const scope = ['--readonly', '--reportformat', 'json', '--units', 'b', '--nosuffix'];
+  const scope = ['--readonly', '--shared', '--reportformat', 'json', '--units', 'b', '--nosuffix'];
   const devices = physicalVolumes.flatMap((device) => ['--devices', device]);
   return {
     vgs: { tool: 'vgs', args: [...scope, ...devices, '-o', VGS_COLUMNS] },

@@ -5,7 +5,7 @@
  * missing, so the same command resumes an interrupted install, and a complete one plans nothing.
  */
 import type { Action, Plan } from '../../core/plan/plan.ts';
-import { BOOT_LABEL, META_VOLUME } from '../../core/spec/derive.ts';
+import { BOOT_LABEL, goldenVolume, META_VOLUME } from '../../core/spec/derive.ts';
 import type { Spec } from '../../core/spec/schema.ts';
 import { formatSize } from '../../core/spec/size.ts';
 import type { Manifest } from '../../images/manifest.ts';
@@ -208,7 +208,14 @@ function sharedVgAllowed(
   sharedVg: boolean,
   notes: string[],
 ): boolean {
-  if (!vg) return sharedVg;
+  if (!vg) {
+    if (!sharedVg) {
+      notes.push(
+        'lvmlockd and sanlock are not in use here: the volume group is made local; once they run on the blades, vgchange --locktype sanlock makes it shared',
+      );
+    }
+    return sharedVg;
+  }
   if (vg.lockType && !sharedVg) {
     throw new InstallRefusal(
       'shared-vg-unavailable',
@@ -251,6 +258,11 @@ export function planInstall(spec: Spec, lun: LunObservation, options: InstallOpt
   const sharedVg = sharedVgAllowed(vg, options.sharedVg, notes);
   if (sharedVg !== layout.sharedVg) layout = targetLayout(spec, options.images, { sharedVg });
   if (vg) refuseNoRoom(layout, vg);
+  for (const image of layout.imagesLeftOut) {
+    notes.push(
+      `image ${image} is in the spec but not on this DVD: its golden volume ${goldenVolume(image)} is not created (a DVD that carries it can add it later: run the install again from it)`,
+    );
+  }
   if (spec.san.size !== undefined && spec.san.size !== lun.bytes) {
     notes.push(
       `the spec gives the LUN as ${formatSize(spec.san.size)}; ${lun.device} is ${formatSize(lun.bytes)}`,
@@ -277,7 +289,7 @@ export function planInstall(spec: Spec, lun: LunObservation, options: InstallOpt
   const lunActions: Action[] = [
     ...(wipe && owner.kind !== 'fresh' ? [wipeAction(lun, contents)] : []),
     ...(seen.partitioned ? [] : [partitionAction(lun.device, layout)]),
-    ...(seen.bootFormatted ? [] : [formatBootAction(bootPartition, layout.need.boot)]),
+    ...(seen.bootFormatted ? [] : [formatBootAction(bootPartition, layout.need.boot, layout.cluster)]),
     ...(seen.physicalVolume ? [] : [createPvAction(lvmPartition)]),
     ...(seen.vg ? [] : [createVgAction(layout, lvmPartition)]),
   ];

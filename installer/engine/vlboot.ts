@@ -25,8 +25,11 @@ export const VLBOOT_FILES = {
   bladeMap: '/virtualinux/blades.map',
 } as const;
 
-/** the console every entry writes to: the screen, and the serial port a lab or a BMC reads */
-const CONSOLES = ['console=tty0', 'console=ttyS0,115200n8'];
+/**
+ * What every entry adds: the kernel's interface names (sif=eth0, ib0 name them), and the consoles
+ * (the screen, and the serial port a lab or a BMC reads)
+ */
+const COMMON = ['net.ifnames=0', 'console=tty0', 'console=ttyS0,115200n8'];
 
 /** parameters every blade shares: the blade-specific ones (address, identity, upper layer) left out */
 function sharedParameters(spec: Spec, blade: Blade): string[] {
@@ -56,7 +59,7 @@ export function renderGrubConfig(spec: Spec): string {
   const blades = expandBlades(spec);
   const first = blades[0];
   const linux = (params: string[]) =>
-    `\tlinux ${VLBOOT_FILES.kernel} ${[...params, ...CONSOLES].join(' ')}\n\tinitrd ${VLBOOT_FILES.initrd}`;
+    `\tlinux ${VLBOOT_FILES.kernel} ${[...params, ...COMMON].join(' ')}\n\tinitrd ${VLBOOT_FILES.initrd}`;
   const byMac = blades.flatMap((blade) =>
     [blade.mac, blade.sifMac]
       .filter((mac): mac is string => mac !== undefined)

@@ -1,25 +1,31 @@
 /**
- * The lab as an administrator drives it, with the DVD that `npm run dvd` builds: `lab run` boots
- * the DVD's Unattended entry and the installer takes the spec handed over by fw_cfg; then, step by
- * step, the installer's console (lab exec), a blade's SAN boot through iPXE with CHAP, status and
- * down. The install itself and the blades' OS boot come with the install-engine and diskless-boot
- * issues, which extend this file.
+ * The lab as an administrator drives it, with the DVD that `npm run dvd` builds: `lab run` (SAN
+ * up, the DVD's Unattended install, every blade SAN-booted through VLBOOT); then step by step:
+ * the install checked on the host from the LUN file itself (`lab inspect`: GPT, VLBOOT's files,
+ * the VG and its volumes read by the host's LVM from loop devices), a rerun that has nothing to
+ * do, the refusals (nothing written: the LUN file's mtime and inspection unchanged), an install
+ * killed at three actions and completed by the same command to the very same layout, and a
+ * blade booted from VLBOOT's GRUB. The blades' diskless root comes with the diskless-boot issue.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isRunning } from '../../core/pid-lock.ts';
-import { SANBOOT_FAILED } from '../../lab/blades.ts';
+import { loadSpec } from '../../core/spec/load.ts';
+import { renderBladeMap, renderGrubConfig } from '../../installer/engine/vlboot.ts';
+import { fwCfgPath, SPEC_FW_CFG } from '../../installer/unattended-protocol.ts';
 import { labMachine } from '../../lab/machines.ts';
-import { readState } from '../../lab/state.ts';
+import { labPaths, readState } from '../../lab/state.ts';
 
 const bin = new URL('../../bin/virtualinux.js', import.meta.url).pathname;
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
 const work = mkdtempSync(join(tmpdir(), 'vl-lab-e2e-'));
 const env = { CI: 'true' };
+/** the spec as the installer machine has it: handed over by fw_cfg */
+const SPEC = fwCfgPath(SPEC_FW_CFG);
 
 const lab = (dir: string, args: string[]) =>
   execa(bin, ['lab', ...args.slice(0, 1), '--dir', dir, ...args.slice(1)], {
@@ -27,6 +33,28 @@ const lab = (dir: string, args: string[]) =>
     reject: false,
     stdin: 'ignore',
   });
+
+/** a command in the installer's root shell, through `lab exec`; long ones get minutes */
+const onInstaller = (dir: string, command: string[], seconds = 1200) =>
+  lab(dir, ['exec', '--timeout', String(seconds), 'installer', '--', ...command]);
+
+interface Inspection {
+  partitions: Array<{ number: number; name?: string; bytes: number }>;
+  vlboot?: { files: Array<{ path: string; bytes: number; sha256: string }> };
+  volumeGroups: Array<{
+    name: string;
+    tags: string[];
+    logicalVolumes: Array<{ name: string; bytes: number; tags: string[]; readOnly: boolean }>;
+  }>;
+}
+
+async function inspect(dir: string): Promise<Inspection> {
+  const result = await lab(dir, ['inspect', '--json']);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Inspection;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let iso: string;
 beforeAll(async () => {
@@ -37,84 +65,189 @@ beforeAll(async () => {
 }, 60 * 60_000);
 
 afterAll(async () => {
-  for (const dir of ['run', 'steps']) await lab(join(work, dir), ['down']);
+  await lab(join(work, 'lab'), ['down']);
   rmSync(work, { recursive: true, force: true });
 });
 
-test('lab run: the SAN comes up, the DVD boots its Unattended entry, the installer takes the spec', async () => {
-  const dir = join(work, 'run');
-  const run = await lab(dir, ['run']);
-  expect(run.stderr).not.toMatch(STACK);
-  expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
-  const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}');
-  expect(result.ok).toBe(true);
-  expect(result.steps.map((s: { step: string; status: string }) => [s.step, s.status])).toEqual([
-    ['SAN up', 'ok'],
-    ['DVD install', 'ok'],
-    ['blades boot', 'not-run'],
-  ]);
-  expect(result.steps[1].detail).toContain(
-    'installer took the spec (cluster lab: 3 blades, SAN iqn.2026-11.org.virtualinux:lab.san at 10.0.2.2:3260',
-  );
-  // the summary table, then the JSON line; and lab run took the lab down again
-  expect(run.stdout).toMatch(/^step\s+result\s+time\s+detail$/m);
-  expect(readState(dir)).toBeUndefined();
-  const log = readFileSync(join(dir, 'logs', 'installer.serial.log'), 'utf8');
-  expect(log).toContain('vl.mode=unattended');
-  expect(log).toContain('VIRTUALINUX-INSTALL-RESULT: no-engine');
-}, 900_000);
+describe('one lab, from lab run to lab down', () => {
+  const dir = join(work, 'lab');
+  const spec = loadSpec(new URL('../../core/spec/example.yaml', import.meta.url).pathname);
+  const lunFile = () => join(labPaths(dir).lunDir, `lun${spec.san.lun}.img`);
+  let clean: Inspection;
 
-describe('step by step', () => {
-  const dir = join(work, 'steps');
+  test('lab run: the SAN comes up, the DVD installs the cluster, every blade SAN-boots into the node kernel from VLBOOT', async () => {
+    const run = await lab(dir, ['run', '--keep']);
+    expect(run.stderr).not.toMatch(STACK);
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(result.ok).toBe(true);
+    expect(result.steps.map((s: { step: string; status: string }) => [s.step, s.status])).toEqual([
+      ['SAN up', 'ok'],
+      ['DVD install', 'ok'],
+      ['blades boot', 'ok'],
+      ['blades root', 'not-run'],
+    ]);
+    expect(result.steps[1].detail).toMatch(
+      /^cluster lab: 3 blades, SAN iqn\.2026-11\.org\.virtualinux:lab\.san at 10\.0\.2\.2:3260; \d+ actions on /,
+    );
+    for (const blade of ['node01', 'node02', 'node03']) {
+      expect(result.steps[2].detail).toContain(
+        `${blade}: GRUB on VLBOOT started the node kernel, root=vl:vl_lab/img_node`,
+      );
+    }
+    expect(run.stdout).toMatch(/^step\s+result\s+time\s+detail$/m);
+    const log = readFileSync(join(dir, 'logs', 'installer.serial.log'), 'utf8');
+    expect(log).toContain('vl.mode=unattended');
+    expect(log).toContain('VIRTUALINUX-INSTALL-RESULT: installed');
+    expect(log).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
+    // the blades found VLBOOT's GRUB and booted the kernel on the SAN: logged in with CHAP, no failure
+    const blade = labMachine(dir, 'node01');
+    expect(blade.serialLog()).toContain('Registered SAN device 0x80');
+    expect(blade.serialLog()).not.toContain('Could not open SAN device');
+  }, 2_400_000);
 
-  test('lab install --keep, then lab exec in the installer: the spec arrived byte for byte', async () => {
-    expect((await lab(dir, ['up'])).exitCode).toBe(0);
+  test('the LUN, read on the host from its file, holds the layout', async () => {
+    clean = await inspect(dir);
+    expect(clean.partitions.map((p) => [p.number, p.name])).toEqual([
+      [1, 'vl-bios-boot'],
+      [2, 'VLBOOT'],
+      [3, 'vl_lab'],
+    ]);
+    // VLBOOT: GRUB for BIOS and UEFI, the blades' kernel and initramfs, the menu and blade map as rendered from the spec
+    const files = new Map(clean.vlboot?.files.map((f) => [f.path, f]));
+    for (const path of ['/vmlinuz', '/initrd.img', '/boot/grub/i386-pc/core.img', '/EFI/BOOT/BOOTX64.EFI']) {
+      expect(files.has(path), `${path} on VLBOOT: ${[...files.keys()].join(' ')}`).toBe(true);
+    }
+    expect(files.get('/boot/grub/grub.cfg')?.sha256).toBe(sha256(renderGrubConfig(spec)));
+    expect(files.get('/virtualinux/blades.map')?.sha256).toBe(sha256(renderBladeMap(spec)));
+    // the VG, read by the host's LVM from a loop device: tagged with the cluster, every volume there
+    expect(clean.volumeGroups).toHaveLength(1);
+    const [vg] = clean.volumeGroups;
+    expect(vg?.name).toBe('vl_lab');
+    expect(vg?.tags).toEqual(expect.arrayContaining(['virtualinux', 'vl.cluster=lab']));
+    expect(vg?.tags.some((t) => t.startsWith('vl.boot='))).toBe(true);
+    const lvs = new Map(vg?.logicalVolumes.map((lv) => [lv.name, lv]));
+    expect([...lvs.keys()].sort()).toEqual(
+      [
+        'img_debian-12',
+        'img_node',
+        'node_node01',
+        'node_node02',
+        'node_node03',
+        'shared_home',
+        'vl_meta',
+      ].sort(),
+    );
+    expect(lvs.get('img_node')?.readOnly).toBe(true);
+    expect(lvs.get('img_node')?.tags.some((t) => t.startsWith('vl.image='))).toBe(true);
+    for (const blade of ['node01', 'node02', 'node03']) {
+      expect(lvs.get(`node_${blade}`)?.tags).toEqual(expect.arrayContaining([blade, 'vl.ready']));
+      expect(lvs.get(`node_${blade}`)?.bytes).toBe(2 * 2 ** 30);
+    }
+    expect(lvs.get('vl_meta')?.tags.some((t) => t.startsWith('vl.meta='))).toBe(true);
+  }, 300_000);
+
+  test('the Unattended install again, on the installed LUN: nothing to do, nothing written', async () => {
+    const before = statSync(lunFile()).mtimeMs;
     const install = await lab(dir, ['install', '--keep', '--iso', iso]);
+    expect(install.stderr).not.toMatch(STACK);
     expect(install.exitCode, install.stderr).toBe(0);
-    expect(install.stdout).toContain('installer: no-engine: cluster lab: 3 blades');
-    // the installer's menu is on the console after its verdict: s gives the root shell
+    expect(install.stdout).toMatch(
+      /^installer: installed: cluster lab: 3 blades, .*; already installed, nothing to do on /,
+    );
+    expect(statSync(lunFile()).mtimeMs).toBe(before);
+    // the installer's console shows the menu after its verdict: s gives the root shell for what follows
     const installer = labMachine(dir, 'installer');
     await installer.send('s');
     await installer.waitFor(/Root shell/, 30_000);
     await installer.waitFor(/# $/m, 30_000);
-    const spec = readFileSync(join(dir, 'cluster.yaml'));
-    const sum = await lab(dir, [
-      'exec',
-      'installer',
-      '--',
-      'sha256sum',
-      '/sys/firmware/qemu_fw_cfg/by_name/opt/org.virtualinux/cluster.yaml/raw',
-    ]);
-    expect(sum.exitCode, sum.stderr).toBe(0);
-    expect(sum.stdout).toContain(createHash('sha256').update(spec).digest('hex'));
-    const failing = await lab(dir, ['exec', 'installer', '--', 'test', '-e', '/nonexistent']);
-    expect(failing.exitCode).toBe(1);
-  }, 900_000);
+  }, 1_200_000);
 
-  test('lab boot: a blade logs into the SAN by iPXE with its CHAP secret; with nothing installed it says so', async () => {
-    const boot = await lab(dir, ['boot', 'node01']);
-    expect(boot.exitCode, boot.stderr).toBe(0);
-    const blade = labMachine(dir, 'node01');
-    // the NIC's iPXE fetched the blade's script from the lab's TFTP, then logged in: iPXE registers
-    // the SAN disk only after the iSCSI login (CHAP, ACL) succeeded; a refused login says
-    // "Could not open SAN device" instead
-    await blade.waitFor(/node01 boots from the SAN/, 180_000);
-    await blade.waitFor(/Registered SAN device 0x80/, 120_000);
-    // an empty LUN has no boot sector: iPXE says so, and our script names the blade
-    await blade.waitFor(/Boot from SAN device 0x80 failed/, 120_000);
-    await blade.waitFor(new RegExp(`${SANBOOT_FAILED} \\S+: node01`), 60_000);
-    expect(blade.serialLog()).not.toContain('Could not open SAN device');
-    const status = JSON.parse((await lab(dir, ['status', '--json'])).stdout);
-    expect(status.machines.map((m: { name: string; running: boolean }) => [m.name, m.running])).toEqual([
-      ['installer', true],
-      ['node01', true],
-    ]);
+  test('in its shell, the same install has nothing to do; --dry-run shows the plan and writes nothing', async () => {
+    const before = statSync(lunFile()).mtimeMs;
+    const dry = await onInstaller(dir, ['virtualinux', 'install', '--spec', SPEC, '--dry-run']);
+    expect(dry.exitCode, dry.stdout).toBe(0);
+    expect(dry.stdout).toContain('holds this cluster, complete');
+    expect(dry.stdout).toContain('nothing to do: the cluster is installed');
+    expect(dry.stdout).toContain('dry run: nothing was written');
+    const again = await onInstaller(dir, ['virtualinux', 'install', '--spec', SPEC, '--yes']);
+    expect(again.exitCode, again.stdout).toBe(0);
+    expect(again.stdout).toContain('cluster lab is installed on');
+    expect(statSync(lunFile()).mtimeMs).toBe(before);
+    expect(await inspect(dir)).toEqual(clean);
   }, 600_000);
+
+  test('refusals: wrong CHAP secret, unreachable portal, a LUN too small, foreign data; each says why, and nothing is written', async () => {
+    const refused = async (script: string, message: RegExp) => {
+      const before = statSync(lunFile()).mtimeMs;
+      const result = await onInstaller(dir, ['sh', '-c', script], 600);
+      expect(result.exitCode, result.stdout).toBe(1);
+      expect(result.stdout).toMatch(message);
+      expect(result.stdout).not.toMatch(STACK);
+      expect(statSync(lunFile()).mtimeMs).toBe(before);
+    };
+    await refused(
+      `umask 077; echo wrong-secret-123 > /tmp/wrong.secret; sed 's#file:/etc/virtualinux/chap.secret#file:/tmp/wrong.secret#' ${SPEC} > /tmp/wrong-chap.yaml; virtualinux install --spec /tmp/wrong-chap.yaml --yes`,
+      /virtualinux: the SAN at 10\.0\.2\.2:3260 refused the login to iqn\.2026-11\.org\.virtualinux:lab\.san \(authorization failure\)/,
+    );
+    expect((await onInstaller(dir, ['cat', '/tmp/wrong-chap.yaml'])).stdout).not.toContain(
+      'wrong-secret-123',
+    );
+    await refused(
+      `sed 's#10.0.2.2:3260#10.0.2.2:3999#' ${SPEC} > /tmp/unreachable.yaml; virtualinux install --spec /tmp/unreachable.yaml --yes`,
+      /virtualinux: no portal of the SAN offers iqn\.2026-11\.org\.virtualinux:lab\.san: 10\.0\.2\.2:3999 does not answer/,
+    );
+    await refused(
+      `sed 's#bladeLayer: 2GiB#bladeLayer: 20GiB#' ${SPEC} > /tmp/too-big.yaml; virtualinux install --spec /tmp/too-big.yaml --yes --wipe lab`,
+      /virtualinux: the LUN .* is too small for cluster lab: it needs .*, the LUN has 40 GiB/,
+    );
+    expect(await inspect(dir)).toEqual(clean);
+    // foreign data: a file system written over the whole LUN, on the host
+    await execa('mkfs.ext4', ['-q', '-F', '-L', 'somebodys', lunFile()]);
+    await refused(
+      `virtualinux install --spec ${SPEC} --yes`,
+      /virtualinux: the LUN .* holds data that is not this cluster:\n\s+- .*ext4.*somebodys/,
+    );
+  }, 1_200_000);
+
+  test('killed at three actions, the same command completes the install, to the layout of a clean run', async () => {
+    const killedAt = async (fault: string, extra: string[] = []) => {
+      const result = await onInstaller(dir, [
+        'env',
+        `VIRTUALINUX_FAULT_AT=${fault}`,
+        'virtualinux',
+        'install',
+        '--spec',
+        SPEC,
+        '--yes',
+        ...extra,
+      ]);
+      expect(result.stdout).toContain(
+        `VIRTUALINUX_FAULT_AT: killing the installer in action ${fault.replace(/:(\d+)$/, ', command $1')}`,
+      );
+      expect(result.exitCode, result.stdout).toBe(137);
+    };
+    // after the wipe, while the GPT is written
+    await killedAt('partition:1', ['--wipe', 'lab']);
+    // in the middle of unpacking the node image onto img_node
+    await killedAt('image:node:7');
+    // while GRUB goes onto VLBOOT (its BIOS half)
+    await killedAt('vlboot:4');
+    const rest = await onInstaller(dir, ['virtualinux', 'install', '--spec', SPEC, '--yes']);
+    expect(rest.exitCode, rest.stdout).toBe(0);
+    expect(rest.stdout).toContain('holds an interrupted install of this cluster; it will be completed');
+    expect(rest.stdout).toMatch(/cluster lab installed on .*: \d+ actions/);
+    expect(await inspect(dir)).toEqual(clean);
+    // and once more: nothing left to do
+    const done = await onInstaller(dir, ['virtualinux', 'install', '--spec', SPEC, '--yes']);
+    expect(done.stdout).toContain('cluster lab is installed on');
+  }, 2_400_000);
 
   test('lab down stops every machine and the SAN, by pid', async () => {
     const state = readState(dir);
     const pids = [state?.san.pid, ...Object.values(state?.machines ?? {}).map((m) => m.pid)] as number[];
-    expect(pids).toHaveLength(3);
+    // the SAN, the installer and the three blades
+    expect(pids).toHaveLength(5);
     const down = await lab(dir, ['down']);
     expect(down.exitCode).toBe(0);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);

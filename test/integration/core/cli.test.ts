@@ -75,7 +75,7 @@ describe('usage', () => {
   test('--help lists only the commands that exist, --version prints the package version', async () => {
     const help = await cli(['--help']);
     expect(help.exitCode).toBe(0);
-    const listed = help.stdout.match(/^ {2}virtualinux [a-z]+ [a-z]+/gm);
+    const listed = help.stdout.match(/^ {2}virtualinux [a-z]+(?: [a-z]+)?/gm);
     expect(listed).toEqual([
       '  virtualinux spec check',
       '  virtualinux spec example',
@@ -85,12 +85,14 @@ describe('usage', () => {
       '  virtualinux image build',
       '  virtualinux image list',
       '  virtualinux dvd build',
+      '  virtualinux install',
       '  virtualinux lab up',
       '  virtualinux lab install',
       '  virtualinux lab boot',
       '  virtualinux lab console',
       '  virtualinux lab exec',
       '  virtualinux lab status',
+      '  virtualinux lab inspect',
       '  virtualinux lab down',
       '  virtualinux lab run',
     ]);
@@ -113,5 +115,30 @@ describe('usage', () => {
     const result = await cli(args);
     expect(result.exitCode).toBe(2);
     if (stderr) expect(result.stderr).toBe(stderr);
+  });
+});
+
+describe('virtualinux install, away from the DVD', () => {
+  const example = new URL('../../../core/spec/example.yaml', import.meta.url).pathname;
+
+  test('without --spec: a usage error; a bad spec: located problems; both before anything runs', async () => {
+    const bare = await cli(['install']);
+    expect(bare.exitCode).toBe(2);
+    expect(bare.stderr).toBe(
+      'virtualinux: --spec FILE is needed\n  usage: virtualinux install --spec FILE [--dry-run] [--yes] [--wipe NAME]',
+    );
+    const missing = await cli(['install', '--spec', '/nonexistent/cluster.yaml', '--dry-run']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toMatch(/^virtualinux: .*\/nonexistent\/cluster\.yaml/);
+    expect(missing.stderr).not.toMatch(STACK);
+  });
+
+  test('where the CHAP secret is missing: names the file and how to write it, before anything runs', async () => {
+    const run = await cli(['install', '--spec', example, '--dry-run', '--medium', '/nonexistent/dvd']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      /^virtualinux: san\.chap\.secret: the secret file \/etc\/virtualinux\/chap\.secret \(file:\/etc\/virtualinux\/chap\.secret\) does not exist\n/,
+    );
+    expect(run.stderr).not.toMatch(STACK);
   });
 });

@@ -1,11 +1,14 @@
 /** The Unattended entry: where the spec comes from, what is said about it, the verdict line. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createRunner } from '../../../core/exec/runner.ts';
 import { exampleSpecText } from '../../../core/spec/example.ts';
+import type { Spec } from '../../../core/spec/schema.ts';
 import { parseBootRequest } from '../../../installer/boot-request.ts';
+import type { InstallResult } from '../../../installer/engine/install.ts';
+import { InstallRefusal } from '../../../installer/engine/refusal.ts';
 import { observeSpecSources } from '../../../installer/machine.ts';
 import { runUnattended } from '../../../installer/unattended.ts';
 import {
@@ -13,28 +16,53 @@ import {
   fwCfgPath,
   parseInstallResult,
   RESULT_MARKER,
+  SECRET_FW_CFG,
   SPEC_FW_CFG,
 } from '../../../installer/unattended-protocol.ts';
 
-/** a directory standing in for / with the fw_cfg file the lab gives, when `spec` is set */
-function machineRoot(spec?: string): string {
+function putFile(root: string, name: string, text: string): void {
+  const file = join(root, fwCfgPath(name));
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** a directory standing in for / with the fw_cfg files the lab gives, when `spec` is set */
+function machineRoot(spec?: string, secret?: string): string {
   const root = mkdtempSync(join(tmpdir(), 'vl-unattended-'));
-  if (spec !== undefined) {
-    const file = join(root, fwCfgPath(SPEC_FW_CFG));
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, spec);
-  }
+  if (spec !== undefined) putFile(root, SPEC_FW_CFG, spec);
+  if (secret !== undefined) putFile(root, SECRET_FW_CFG, secret);
   return root;
+}
+
+type Engine = (spec: Spec, env: NodeJS.ProcessEnv) => Promise<InstallResult>;
+
+/**
+ * A stand-in for the install engine (named as such: the real one needs a SAN, and runs in the
+ * lab's e2e test): it records what it was given and answers as an engine that ran two actions.
+ */
+function standInEngine(calls: Array<{ spec: Spec; env: NodeJS.ProcessEnv }>): Engine {
+  return async (spec, env) => {
+    calls.push({ spec, env });
+    return {
+      ran: ['partition', 'create-vg'],
+      lun: '/dev/sdb',
+      phases: {},
+      dryRun: false,
+    } as unknown as InstallResult;
+  };
 }
 
 async function unattended(
   root: string,
   cmdline = 'vl.mode=unattended',
   fetchText?: (url: string) => Promise<string>,
+  /** null: the real engine */
+  install: Engine | null = standInEngine([]),
 ) {
   const boot = parseBootRequest(cmdline);
   let said = '';
   const result = await runUnattended({
+    ...(install && { install }),
     version: '9.9.9',
     boot,
     sources: observeSpecSources(boot, root),
@@ -49,16 +77,56 @@ async function unattended(
 }
 
 describe('runUnattended', () => {
-  test('a valid spec by fw_cfg: summarised, and the verdict says no engine yet', async () => {
-    const { result, said } = await unattended(machineRoot(exampleSpecText()));
-    expect(result.status).toBe('no-engine');
+  test('a valid spec by fw_cfg: summarised, the CHAP secret put where the spec says, the engine run, the verdict installed', async () => {
+    const calls: Array<{ spec: Spec; env: NodeJS.ProcessEnv }> = [];
+    const root = machineRoot(exampleSpecText(), 'lab-secret-1234\n');
+    const { result, said } = await unattended(root, undefined, undefined, standInEngine(calls));
+    expect(result.status).toBe('installed');
     expect(said).toContain('cluster spec from QEMU fw_cfg opt/org.virtualinux/cluster.yaml');
     expect(said).toContain(
       'the spec is valid: cluster lab: 3 blades, SAN iqn.2026-11.org.virtualinux:lab.san at 10.0.2.2:3260',
     );
+    // the example's san.chap.secret is file:/etc/virtualinux/chap.secret
+    const secretFile = join(root, 'etc/virtualinux/chap.secret');
+    expect(readFileSync(secretFile, 'utf8')).toBe('lab-secret-1234\n');
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    expect(said).not.toContain('lab-secret-1234');
+    expect(calls.map((c) => c.spec.cluster.name)).toEqual(['lab']);
     const verdict = said.trimEnd().split('\n').at(-1) ?? '';
-    expect(verdict.startsWith(`${RESULT_MARKER} no-engine cluster lab: 3 blades`)).toBe(true);
-    expect(parseInstallResult(verdict).status).toBe('no-engine');
+    expect(verdict).toBe(
+      `${RESULT_MARKER} installed cluster lab: 3 blades, SAN iqn.2026-11.org.virtualinux:lab.san at 10.0.2.2:3260; 2 actions on /dev/sdb`,
+    );
+    expect(parseInstallResult(verdict).status).toBe('installed');
+  });
+
+  test('the engine refusing: its message and hint above, the verdict failed with the message', async () => {
+    const refuse: Engine = () =>
+      Promise.reject(
+        new InstallRefusal(
+          'foreign',
+          'the LUN /dev/sdb holds data that is not this cluster:\n  - ext4',
+          'run again with --wipe lab',
+        ),
+      );
+    const { result, said } = await unattended(machineRoot(exampleSpecText()), undefined, undefined, refuse);
+    expect(result.status).toBe('failed');
+    expect(said).toContain(
+      'the LUN /dev/sdb holds data that is not this cluster:\n  - ext4\n  run again with --wipe lab\n',
+    );
+    expect(said.trimEnd().split('\n').at(-1)).toBe(
+      `${RESULT_MARKER} failed the LUN /dev/sdb holds data that is not this cluster: - ext4`,
+    );
+  });
+
+  test('without the real engine on a machine that is no DVD: failed, naming where the images were looked for', async () => {
+    const root = machineRoot(exampleSpecText(), 'lab-secret-1234');
+    const { result, said } = await unattended(root, undefined, undefined, null);
+    expect(result.status).toBe('failed');
+    expect(result.message).toBe(
+      `no images at ${join(root, 'run/live/medium/images')}: this is not a VirtuaLinux DVD, or it is not mounted there`,
+    );
+    expect(existsSync(join(root, 'etc/virtualinux/chap.secret'))).toBe(true);
+    expect(said).not.toContain('lab-secret-1234');
   });
 
   test('a spec with problems: each listed with its line, the verdict failed', async () => {
@@ -85,7 +153,7 @@ describe('runUnattended', () => {
       'vl.mode=unattended vl.spec=http://10.0.2.2/c.yaml',
       async () => exampleSpecText(),
     );
-    expect(ok.result.status).toBe('no-engine');
+    expect(ok.result.status).toBe('installed');
     expect(ok.said).toContain('cluster spec from http://10.0.2.2/c.yaml');
     const refused = await unattended(machineRoot(), 'vl.mode=unattended vl.spec=http://10.0.2.2/c.yaml', () =>
       Promise.reject(new Error('HTTP 404')),

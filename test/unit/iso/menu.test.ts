@@ -160,6 +160,7 @@ describe('kernel command lines', () => {
     expect(byId('unattended').args).toEqual([
       'boot=live',
       'components',
+      'net.ifnames=0',
       'console=ttyS0,115200n8',
       'console=tty0',
       'vl.mode=unattended',

@@ -108,6 +108,15 @@ describe('bladeOutcome', () => {
     expect(bladeOutcome('node01', 'node02 login: ').status).toBe('failed');
   });
 
+  test("the node kernel started from VLBOOT, with the cluster's root, is the SAN boot done", () => {
+    const console =
+      'Booting from SAN device 0x80\r\nGNU GRUB  version 2.06\r\n[    0.000000] Command line: BOOT_IMAGE=/vmlinuz storage_ip=10.0.2.2 ivid=iqn.x:lab.san root=vl:vl_lab/img_node vl.transport=tcp console=ttyS0,115200n8\r\n';
+    expect(bladeOutcome('node01', console)).toEqual({
+      status: 'ok',
+      detail: 'GRUB on VLBOOT started the node kernel, root=vl:vl_lab/img_node',
+    });
+  });
+
   test('the summary has one line per step, with its result and time', () => {
     const table = summaryTable([
       { step: 'SAN up', status: 'ok', seconds: 1.2, detail: 'iqn' },

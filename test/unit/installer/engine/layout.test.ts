@@ -70,11 +70,21 @@ describe('targetLayout', () => {
     expect(refusal.hint).toBe('set storage.images.node: 1GiB in the spec');
   });
 
-  test('an image the DVD does not carry is refused', () => {
-    const { 'rocky-9': _, ...withoutRocky } = images;
-    const refusal = catchRefusal(() => targetLayout(spec, withoutRocky, { sharedVg: false }));
+  test('a node image the DVD does not carry is refused: no blade could boot', () => {
+    const { node: _, ...withoutNode } = images;
+    const refusal = catchRefusal(() => targetLayout(spec, withoutNode, { sharedVg: false }));
     expect(refusal.reason).toBe('image-missing');
-    expect(refusal.message).toMatch(/carries no image rocky-9/);
+    expect(refusal.message).toBe(
+      "the spec's node image is node, but the DVD carries no image node (it has: debian-12, rocky-9, ubuntu-24.04)",
+    );
+  });
+
+  test('a virtual-cluster image the DVD does not carry is left out, and said', () => {
+    const { 'rocky-9': _, ...withoutRocky } = images;
+    const layout = targetLayout(spec, withoutRocky, { sharedVg: false });
+    expect(layout.imagesLeftOut).toEqual(['rocky-9']);
+    expect(layout.volumes.map((v) => v.name)).not.toContain('img_rocky-9');
+    expect(layout.need.images).toBe(targetLayout(spec, images, { sharedVg: false }).need.images - 2 * GiB);
   });
 
   test('ext4 labels hold 16 characters', () => {

@@ -146,8 +146,9 @@ describe('the commands the observer runs', () => {
 
   test("LVM reports read the LUN's physical volumes only, without taking locks", () => {
     const { vgs, lvs } = lvmReportCommands(['/dev/sdb3']);
-    expect(vgs.args.slice(0, 8)).toEqual([
+    expect(vgs.args.slice(0, 9)).toEqual([
       '--readonly',
+      '--shared',
       '--reportformat',
       'json',
       '--units',

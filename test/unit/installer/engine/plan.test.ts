@@ -113,6 +113,7 @@ describe('a foreign LUN', () => {
     expect(wipe && render({ ...wiped, actions: [wipe] })).toMatchInlineSnapshot(`
       "install cluster lab on /dev/loop7 (40 GiB)
       verdict: wiped
+      note: lvmlockd and sanlock are not in use here: the volume group is made local; once they run on the blades, vgchange --locktype sanlock makes it shared
 
       [wipe] erase everything on /dev/loop7: a GPT partition table with 3 partitions; partition 1 "data" (10 GiB, Linux filesystem): an ext4 filesystem labelled "data"; partition 2 "swap" (2 GiB, Linux swap): swap space labelled "swap"; partition 3 "vg0" (8 GiB, Linux LVM): an LVM physical volume; LVM volume group vg0 (8 GiB): 1 logical volume: root 6 GiB
         $ vgchange -an vg0

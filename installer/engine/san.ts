@@ -1,0 +1,400 @@
+/**
+ * Reaching the SAN from the machine the installer runs on: the storage interface (sif) brought up
+ * as the spec says, then iSCSI discovery on every portal and a login on the first that answers,
+ * with the explicit portal (a SAN behind NAT, like the lab's, reports its own address in
+ * SendTargets). The installer logs in on one path only: two paths without dm-multipath would show
+ * LVM the same physical volume twice. Blades use every portal (multipath, the diskless-boot issue).
+ *
+ * CHAP goes into iscsid.conf (mode 0600) before the node record is made, so iscsiadm copies it from
+ * there: the secret is never on a command line, in an event or in the plan.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { UserError } from '../../core/errors.ts';
+import type { Command } from '../../core/exec/command.ts';
+import { CommandFailed } from '../../core/exec/failure.ts';
+import type { Runner } from '../../core/exec/runner.ts';
+import { fabricNetwork, installerInitiatorName } from '../../core/spec/derive.ts';
+import { broadcast, formatIpv4 } from '../../core/spec/ipv4.ts';
+import type { Spec } from '../../core/spec/schema.ts';
+
+export const DEFAULT_ISCSI_PORT = 3260;
+const DISK_APPEARS_MS = 30_000;
+const INTERFACE_APPEARS_MS = 20_000;
+
+export interface Portal {
+  address: string;
+  port: number;
+}
+
+export const portalsOf = (spec: Spec): Portal[] =>
+  spec.san.portals.map((p) => ({ address: p.address, port: p.port ?? DEFAULT_ISCSI_PORT }));
+
+export const formatPortal = (portal: Portal) => `${portal.address}:${portal.port}`;
+
+/** the CHAP secrets the spec's references point to, read by the caller (core/spec/secret.ts) */
+export interface ChapSecrets {
+  secret: string;
+  /** mutual CHAP: the target's secret */
+  targetSecret?: string;
+}
+
+// ---- the storage interface ---------------------------------------------------------------------
+
+const IpAddress = z.object({ family: z.string(), local: z.string(), prefixlen: z.number() });
+const IpInterface = z.object({
+  ifname: z.string(),
+  operstate: z.string().optional(),
+  address: z.string().optional(),
+  mtu: z.number().optional(),
+  addr_info: z.array(IpAddress).default([]),
+});
+export type IpInterface = z.infer<typeof IpInterface>;
+
+/** `ip -j addr show` → interfaces; an interface that does not exist yet is an empty list */
+export function parseIpAddr(output: string): IpInterface[] {
+  if (output.trim() === '') return [];
+  const parsed = z.array(IpInterface).safeParse(JSON.parse(output));
+  if (!parsed.success)
+    throw new Error(`ip -j printed what this version does not understand: ${output.slice(0, 200)}`);
+  return parsed.data;
+}
+
+export const ipv4Of = (iface: IpInterface) =>
+  iface.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+
+const ipAddrShow = (sif: string): Command => ({
+  tool: 'ip',
+  args: ['-j', 'addr', 'show', 'dev', sif],
+  // 1: "Device does not exist"
+  allowExitCodes: [1],
+});
+
+/**
+ * The installer's own address on a static fabric: the last host of the fabric network, which the
+ * blades (firstHost + i, counted from the start) do not reach in any cluster that fits.
+ */
+export function installerFabricAddress(spec: Spec): string | undefined {
+  const net = fabricNetwork(spec);
+  return net && `${formatIpv4(broadcast(net) - 1)}/${net.prefix}`;
+}
+
+export interface SifOptions {
+  spec: Spec;
+  runner: Runner;
+  say: (line: string) => void;
+  /** an address for sif (CIDR) instead of DHCP or the fabric's last host */
+  address?: string;
+}
+
+/** sif up with an IPv4 address: modules loaded, link up, then the static address or DHCP */
+export async function bringUpSif({ spec, runner, say, address }: SifOptions): Promise<IpInterface> {
+  const sif = spec.fabric.sif;
+  for (const module of spec.fabric.modules) await runner.run({ tool: 'modprobe', args: [module] });
+  const deadline = Date.now() + INTERFACE_APPEARS_MS;
+  let iface: IpInterface | undefined;
+  for (;;) {
+    iface = parseIpAddr((await runner.run(ipAddrShow(sif))).stdout)[0];
+    if (iface || Date.now() > deadline) break;
+    await sleep(500);
+  }
+  if (!iface) {
+    const all = parseIpAddr((await runner.run({ tool: 'ip', args: ['-j', 'addr', 'show'] })).stdout);
+    throw new UserError(
+      `fabric.sif is ${sif}, but this machine has no interface ${sif} (it has: ${all.map((i) => `${i.ifname} ${i.address ?? ''}`.trim()).join(', ')})`,
+      spec.fabric.modules.length > 0
+        ? `check that fabric.modules (${spec.fabric.modules.join(', ')}) drive this NIC, or name the right interface in fabric.sif`
+        : 'name the interface that reaches the SAN in fabric.sif, or its driver in fabric.modules',
+    );
+  }
+  await runner.run({
+    tool: 'ip',
+    args: ['link', 'set', 'dev', sif, 'up', ...(spec.fabric.mtu ? ['mtu', String(spec.fabric.mtu)] : [])],
+  });
+  if (ipv4Of(iface).length > 0 && address === undefined) {
+    say(`network: ${sif} (${iface.address}) already has ${ipv4Of(iface).join(', ')}`);
+    return iface;
+  }
+  const fixed = address ?? installerFabricAddress(spec);
+  if (fixed) {
+    await runner.run({ tool: 'ip', args: ['addr', 'replace', fixed, 'dev', sif] });
+    say(`network: ${sif} (${iface.address}) set to ${fixed}`);
+  } else {
+    say(`network: asking DHCP for an address on ${sif} (${iface.address})`);
+    try {
+      await runner.run({
+        tool: 'dhclient',
+        args: ['-1', '-4', '-pf', `/run/dhclient.${sif}.pid`, '-lf', `/run/dhclient.${sif}.leases`, sif],
+        timeoutMs: 90_000,
+      });
+    } catch (error) {
+      if (!(error instanceof CommandFailed)) throw error;
+      throw new UserError(
+        `no DHCP answer on ${sif} (${iface.address}) within 90 s`,
+        'check the cable and the DHCP server of the storage fabric, or give fabric.cidr in the spec for static addresses',
+      );
+    }
+  }
+  const up = parseIpAddr((await runner.run(ipAddrShow(sif))).stdout)[0] ?? iface;
+  if (!fixed) say(`network: ${sif} has ${ipv4Of(up).join(', ')}`);
+  return up;
+}
+
+// ---- iSCSI -------------------------------------------------------------------------------------
+
+export const INITIATOR_NAME_FILE = '/etc/iscsi/initiatorname.iscsi';
+export const ISCSID_CONF = '/etc/iscsi/iscsid.conf';
+
+/** the lines iscsidConf replaces: every auth setting, and its own heading from an earlier run */
+const authKeys = /^\s*(node\.session\.auth\.|discovery\.sendtargets\.auth\.|# VirtuaLinux installer:)/;
+
+/** iscsid.conf with this cluster's CHAP as the default of every new node record */
+export function iscsidConf(
+  current: string,
+  user: string | undefined,
+  chap: ChapSecrets | undefined,
+  mutualUser?: string,
+): string {
+  const kept = current
+    .split('\n')
+    .filter((line) => !authKeys.test(line))
+    .join('\n')
+    .trimEnd();
+  const auth =
+    user && chap
+      ? [
+          '# VirtuaLinux installer: CHAP for the cluster SAN (san.chap in the spec)',
+          'node.session.auth.authmethod = CHAP',
+          `node.session.auth.username = ${user}`,
+          `node.session.auth.password = ${chap.secret}`,
+          ...(mutualUser && chap.targetSecret
+            ? [
+                `node.session.auth.username_in = ${mutualUser}`,
+                `node.session.auth.password_in = ${chap.targetSecret}`,
+              ]
+            : []),
+        ]
+      : [
+          '# VirtuaLinux installer: the cluster SAN takes no CHAP (no san.chap in the spec)',
+          'node.session.auth.authmethod = None',
+        ];
+  return `${kept ? `${kept}\n\n` : ''}${auth.join('\n')}\n`;
+}
+
+const iscsiadm = (args: string[], extra: Partial<Command> = {}): Command => ({
+  tool: 'iscsiadm',
+  args,
+  ...extra,
+});
+
+/** `iscsiadm -m discovery -t st` lines: `ADDRESS:PORT,TPGT TARGET` */
+export function parseDiscovery(output: string): Array<{ portal: string; target: string }> {
+  return output
+    .split('\n')
+    .map((line) => /^(\S+),\d+\s+(\S+)/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ portal: m[1] ?? '', target: m[2] ?? '' }));
+}
+
+/** `iscsiadm -m session` lines: `tcp: [1] 10.0.2.2:3260,1 iqn... (non-flash)` */
+export function parseSessions(output: string): Array<{ portal: string; target: string }> {
+  return output
+    .split('\n')
+    .map((line) => /^\S+: \[\d+\] (\S+),\d+ (\S+)/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ portal: m[1] ?? '', target: m[2] ?? '' }));
+}
+
+/** the udev name of a LUN reached through a portal: stable, unlike sdX */
+export const byPathName = (portal: Portal, target: string, lun: number) =>
+  `/dev/disk/by-path/ip-${formatPortal(portal)}-iscsi-${target}-lun-${lun}`;
+
+// iscsiadm's exit codes (open-iscsi include/iscsi_err.h)
+const ISCSI_ERR_TRANS = 4;
+const ISCSI_ERR_TRANS_TIMEOUT = 8;
+const ISCSI_ERR_NO_OBJS_FOUND = 21;
+const ISCSI_ERR_LOGIN_AUTH_FAILED = 24;
+const ISCSI_ERR_SESS_EXISTS = 15;
+
+const exitCodeOf = (error: unknown) =>
+  error instanceof CommandFailed && error.ending.kind === 'exit' ? error.ending.exitCode : undefined;
+
+export interface SanSession {
+  portal: Portal;
+  target: string;
+  /** the LUN's device node (/dev/sdb) */
+  device: string;
+  /** the stable name it was found by */
+  byPath: string;
+  initiator: string;
+}
+
+export interface ConnectOptions {
+  spec: Spec;
+  runner: Runner;
+  say: (line: string) => void;
+  chap?: ChapSecrets;
+  /** stands in for / (tests) */
+  root?: string;
+}
+
+/** writes the initiator name and CHAP defaults, restarts iscsid to read them */
+async function configureInitiator({ spec, runner, chap, root = '/' }: ConnectOptions): Promise<string> {
+  const initiator = installerInitiatorName(spec);
+  const nameFile = join(root, INITIATOR_NAME_FILE);
+  mkdirSync(dirname(nameFile), { recursive: true });
+  writeFileSync(nameFile, `InitiatorName=${initiator}\n`);
+  const confFile = join(root, ISCSID_CONF);
+  const current = existsSync(confFile) ? readFileSync(confFile, 'utf8') : '';
+  writeFileSync(confFile, iscsidConf(current, spec.san.chap?.user, chap, spec.san.chap?.mutual?.user), {
+    mode: 0o600,
+  });
+  chmodSync(confFile, 0o600);
+  await runner.run({ tool: 'systemctl', args: ['restart', 'iscsid.service'], timeoutMs: 60_000 });
+  return initiator;
+}
+
+async function discover(portal: Portal, target: string, runner: Runner): Promise<string | undefined> {
+  try {
+    const found = parseDiscovery(
+      (
+        await runner.run(
+          iscsiadm(['-m', 'discovery', '-t', 'sendtargets', '-p', formatPortal(portal)], {
+            timeoutMs: 60_000,
+          }),
+        )
+      ).stdout,
+    );
+    if (found.some((f) => f.target === target)) return undefined;
+    return `answers, but does not offer target ${target}${found.length > 0 ? ` (it offers: ${[...new Set(found.map((f) => f.target))].join(', ')})` : ' (it offers none to this initiator)'}`;
+  } catch (error) {
+    if (!(error instanceof CommandFailed)) throw error;
+    const code = exitCodeOf(error);
+    if (code === ISCSI_ERR_LOGIN_AUTH_FAILED) return 'refused discovery (authentication)';
+    if (code === ISCSI_ERR_TRANS || code === ISCSI_ERR_TRANS_TIMEOUT || error.ending.kind === 'timeout')
+      return 'does not answer (connection refused or timed out)';
+    return `discovery failed: ${error.message.split('\n')[0]}`;
+  }
+}
+
+async function sessions(runner: Runner): Promise<Array<{ portal: string; target: string }>> {
+  const result = await runner.run(iscsiadm(['-m', 'session'], { allowExitCodes: [ISCSI_ERR_NO_OBJS_FOUND] }));
+  return result.exitCode === 0 ? parseSessions(result.stdout) : [];
+}
+
+async function login(portal: Portal, spec: Spec, initiator: string, runner: Runner): Promise<void> {
+  const node = ['-m', 'node', '-T', spec.san.target, '-p', formatPortal(portal)];
+  const iface = spec.san.transport === 'iser' ? ['-I', 'iser'] : [];
+  // a record from an earlier run may hold older CHAP settings: it is made again from iscsid.conf
+  await runner.run(iscsiadm([...node, '-o', 'delete'], { allowExitCodes: [ISCSI_ERR_NO_OBJS_FOUND] }));
+  await runner.run(iscsiadm([...node, ...iface, '-o', 'new']));
+  try {
+    await runner.run(
+      iscsiadm([...node, '--login'], { timeoutMs: 120_000, allowExitCodes: [ISCSI_ERR_SESS_EXISTS] }),
+    );
+  } catch (error) {
+    if (!(error instanceof CommandFailed)) throw error;
+    const code = exitCodeOf(error);
+    if (code === ISCSI_ERR_LOGIN_AUTH_FAILED) {
+      throw new UserError(
+        `the SAN at ${formatPortal(portal)} refused the login to ${spec.san.target} (authorization failure)`,
+        spec.san.chap
+          ? `check the CHAP user (san.chap.user: ${spec.san.chap.user}) and the secret in ${spec.san.chap.secret}, and that the target lets initiator ${initiator} in`
+          : `the target may want CHAP (san.chap in the spec), or may not let initiator ${initiator} in`,
+      );
+    }
+    throw new UserError(
+      `the login to ${spec.san.target} at ${formatPortal(portal)} failed: ${error.message.split('\n')[0]}`,
+      'check that the target exports the LUN and accepts this initiator',
+    );
+  }
+}
+
+/** waits for udev to name the LUN; a target without it lists the LUNs it has */
+async function lunDevice(
+  portal: Portal,
+  spec: Spec,
+  runner: Runner,
+  root: string,
+): Promise<SanSession['device']> {
+  const byPath = byPathName(portal, spec.san.target, spec.san.lun);
+  const deadline = Date.now() + DISK_APPEARS_MS;
+  for (;;) {
+    await runner.run({ tool: 'udevadm', args: ['settle', '--timeout=30'] });
+    if (existsSync(join(root, byPath))) return realpathSync(join(root, byPath));
+    if (Date.now() > deadline) break;
+    await sleep(1000);
+  }
+  const prefix = byPathName(portal, spec.san.target, 0).replace(/0$/, '');
+  const listing = await runner.run({
+    tool: 'ls',
+    args: ['-1', join(root, '/dev/disk/by-path')],
+    allowExitCodes: [2],
+  });
+  const luns = listing.stdout
+    .split('\n')
+    .map((name) => `/dev/disk/by-path/${name}`)
+    .filter((path) => path.startsWith(prefix) && /-lun-\d+$/.test(path))
+    .map((path) => path.slice(prefix.length));
+  throw new UserError(
+    `logged in to ${spec.san.target}, but it shows no LUN ${spec.san.lun} to this initiator${luns.length > 0 ? ` (it has LUN ${luns.join(', ')})` : ''}`,
+    'set san.lun in the spec to the cluster disk, or export it on the target',
+  );
+}
+
+/**
+ * Logs in to the spec's target and returns the LUN's device. Every portal is asked first, so
+ * that an unreachable one is reported even when another answers.
+ */
+export async function connectSan(options: ConnectOptions): Promise<SanSession> {
+  const { spec, runner, say, root = '/' } = options;
+  const initiator = await configureInitiator(options);
+  const portals = portalsOf(spec);
+  const problems: string[] = [];
+  let reachable: Portal | undefined;
+  for (const portal of portals) {
+    const problem = await discover(portal, spec.san.target, runner);
+    if (problem) {
+      problems.push(`${formatPortal(portal)} ${problem}`);
+      say(`SAN: portal ${formatPortal(portal)} ${problem}`);
+    } else {
+      say(`SAN: portal ${formatPortal(portal)} offers ${spec.san.target}`);
+      reachable ??= portal;
+    }
+  }
+  if (!reachable) {
+    throw new UserError(
+      `no portal of the SAN offers ${spec.san.target}: ${problems.join('; ')}`,
+      'check the portal addresses in san.portals, the storage network (fabric.sif), and that the target is online',
+    );
+  }
+  const logged = await sessions(runner);
+  if (logged.some((s) => s.target === spec.san.target && s.portal === formatPortal(reachable))) {
+    say(`SAN: already logged in to ${spec.san.target} at ${formatPortal(reachable)}`);
+  } else {
+    say(
+      `SAN: logging in to ${spec.san.target} at ${formatPortal(reachable)} as ${initiator}${spec.san.chap ? ` (CHAP user ${spec.san.chap.user})` : ''}`,
+    );
+    await login(reachable, spec, initiator, runner);
+  }
+  const device = await lunDevice(reachable, spec, runner, root);
+  return {
+    portal: reachable,
+    target: spec.san.target,
+    device,
+    byPath: byPathName(reachable, spec.san.target, spec.san.lun),
+    initiator,
+  };
+}
+
+/** leaves the SAN: the blades, not the installer, use the LUN from now on */
+export async function disconnectSan(session: SanSession, runner: Runner): Promise<void> {
+  await runner.run(
+    iscsiadm(['-m', 'node', '-T', session.target, '-p', formatPortal(session.portal), '--logout'], {
+      allowExitCodes: [ISCSI_ERR_NO_OBJS_FOUND],
+      timeoutMs: 60_000,
+    }),
+  );
+}
