@@ -206,7 +206,7 @@ describe('one lab, from lab run to lab down', () => {
     await execa('mkfs.ext4', ['-q', '-F', '-L', 'somebodys', lunFile()]);
     await refused(
       `virtualinux install --spec ${SPEC} --yes`,
-      /virtualinux: the LUN .* holds data that is not this cluster:\n\s+- .*ext4.*somebodys/,
+      /virtualinux: the LUN .* holds data that is not this cluster:(\n\s+- .*)*\n\s+- .*ext4.*somebodys/,
     );
   }, 1_200_000);
 

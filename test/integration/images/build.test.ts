@@ -13,7 +13,8 @@ import { archiveEntries, EPOCH, isRoot, labCache, STACK, sha256, unpack } from '
 
 const BUILD_MS = 25 * 60_000;
 const lab = labCache('vl-images-');
-afterAll(lab.cleanup);
+// removing the unpacked trees takes a while on a busy disk
+afterAll(lab.cleanup, 300_000);
 
 interface Built {
   archive: string;
@@ -99,12 +100,15 @@ describe.runIf(isRoot).sequential('debian-12', () => {
     BUILD_MS,
   );
 
-  test('with nothing changed, a build returns the cached image in under 2 s', async () => {
-    const started = performance.now();
+  // how fast that is, bench:images measures (about a second); here: that nothing is built again
+  test('with nothing changed, a build returns the cached image and writes nothing', async () => {
+    const before = statSync(first.archive);
     const cached = await build('debian-12');
-    const seconds = (performance.now() - started) / 1000;
     expect(cached.stdout).toMatch(/^debian-12: cached: /);
-    expect(seconds).toBeLessThan(2);
+    expect(cached.archive).toBe(first.archive);
+    const after = statSync(cached.archive);
+    expect([after.ino, after.mtimeMs, after.size]).toEqual([before.ino, before.mtimeMs, before.size]);
+    expect(cached.manifest).toEqual(first.manifest);
   });
 
   test('image list --json shows it cached, with size and sha256', async () => {
