@@ -42,12 +42,18 @@ function phasesOf(output: string): Record<string, number> {
   return Object.fromEntries([...line.matchAll(/(\w+) ([\d.]+) s/g)].map((m) => [m[1], Number(m[2])]));
 }
 
+/** a terminal's output as plain lines: the installer on a console rewrites its status line in place */
+const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+const plain = (text: string) => text.replaceAll(ESCAPE, '').replaceAll('\r', '\n');
+
 /** "ok [3/9] write image node onto img_node ... (1 min 2 s)" → description and seconds */
 function actionsOf(output: string): Array<{ what: string; seconds: number }> {
-  return [...output.matchAll(/^ok \[\d+\/\d+\] (.*) \((?:(\d+) min )?([\d.]+) (s|ms)\)\r?$/gm)].map((m) => ({
-    what: (m[1] ?? '').slice(0, 70),
-    seconds: Number(m[2] ?? 0) * 60 + Number(m[3]) / (m[4] === 'ms' ? 1000 : 1),
-  }));
+  return [...plain(output).matchAll(/^ok \[\d+\/\d+\] (.*) \((?:(\d+) min )?([\d.]+) (s|ms)\)$/gm)].map(
+    (m) => ({
+      what: (m[1] ?? '').slice(0, 70),
+      seconds: Number(m[2] ?? 0) * 60 + Number(m[3]) / (m[4] === 'ms' ? 1000 : 1),
+    }),
+  );
 }
 
 const rows: Array<[string, string]> = [];
