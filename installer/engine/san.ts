@@ -213,7 +213,10 @@ export const byPathName = (portal: Portal, target: string, lun: number) =>
 
 // iscsiadm's exit codes (open-iscsi include/iscsi_err.h)
 const ISCSI_ERR_TRANS = 4;
+const ISCSI_ERR_LOGIN = 5;
 const ISCSI_ERR_TRANS_TIMEOUT = 8;
+/** a connection that opened but never answered: QEMU's user networking accepts for a closed port */
+const ISCSI_ERR_PDU_TIMEOUT = 11;
 const ISCSI_ERR_NO_OBJS_FOUND = 21;
 const ISCSI_ERR_LOGIN_AUTH_FAILED = 24;
 const ISCSI_ERR_SESS_EXISTS = 15;
@@ -271,12 +274,22 @@ async function discover(portal: Portal, target: string, runner: Runner): Promise
     return `answers, but does not offer target ${target}${found.length > 0 ? ` (it offers: ${[...new Set(found.map((f) => f.target))].join(', ')})` : ' (it offers none to this initiator)'}`;
   } catch (error) {
     if (!(error instanceof CommandFailed)) throw error;
-    const code = exitCodeOf(error);
-    if (code === ISCSI_ERR_LOGIN_AUTH_FAILED) return 'refused discovery (authentication)';
-    if (code === ISCSI_ERR_TRANS || code === ISCSI_ERR_TRANS_TIMEOUT || error.ending.kind === 'timeout')
-      return 'does not answer (connection refused or timed out)';
-    return `discovery failed: ${error.message.split('\n')[0]}`;
+    return discoveryProblem(error.ending.kind === 'timeout' ? 'timeout' : exitCodeOf(error), error.message);
   }
+}
+
+/** why SendTargets discovery on a portal failed, in words, from iscsiadm's exit code */
+export function discoveryProblem(code: number | 'timeout' | undefined, message: string): string {
+  if (code === ISCSI_ERR_LOGIN_AUTH_FAILED) return 'refused discovery (authentication)';
+  const noAnswer = [
+    ISCSI_ERR_TRANS,
+    ISCSI_ERR_LOGIN,
+    ISCSI_ERR_TRANS_TIMEOUT,
+    ISCSI_ERR_PDU_TIMEOUT,
+    'timeout',
+  ];
+  if (noAnswer.includes(code as number)) return 'does not answer (connection refused or timed out)';
+  return `discovery failed: ${message.split('\n')[0]}`;
 }
 
 async function sessions(runner: Runner): Promise<Array<{ portal: string; target: string }>> {

@@ -4,6 +4,7 @@ import { exampleSpecText } from '../../../../core/spec/example.ts';
 import { checkSpecText } from '../../../../core/spec/load.ts';
 import {
   byPathName,
+  discoveryProblem,
   installerFabricAddress,
   ipv4Of,
   iscsidConf,
@@ -70,6 +71,19 @@ describe("iscsiadm's output", () => {
       parseSessions('tcp: [1] 10.0.2.2:3260,1 iqn.2026-11.org.virtualinux:lab.san (non-flash)\n'),
     ).toEqual([{ portal: '10.0.2.2:3260', target: 'iqn.2026-11.org.virtualinux:lab.san' }]);
     expect(parseSessions('')).toEqual([]);
+  });
+
+  test('discovery failures in words: no answer (refused, timed out, a connection that never answers), authentication', () => {
+    // 11 is what a closed port behind QEMU's user networking gives: slirp accepts, then nothing comes
+    for (const code of [4, 5, 8, 11, 'timeout'] as const) {
+      expect(discoveryProblem(code, 'iscsiadm failed')).toBe(
+        'does not answer (connection refused or timed out)',
+      );
+    }
+    expect(discoveryProblem(24, 'x')).toBe('refused discovery (authentication)');
+    expect(discoveryProblem(7, 'iscsiadm failed with exit code 7; last lines of stderr:\n...')).toBe(
+      'discovery failed: iscsiadm failed with exit code 7; last lines of stderr:',
+    );
   });
 
   test("udev's name of the LUN", () => {
