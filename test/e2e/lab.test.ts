@@ -198,7 +198,8 @@ describe('one lab, from lab run to lab down', () => {
       /virtualinux: no portal of the SAN offers iqn\.2026-11\.org\.virtualinux:lab\.san: 10\.0\.2\.2:3999 does not answer/,
     );
     await refused(
-      `sed 's#bladeLayer: 2GiB#bladeLayer: 20GiB#' ${SPEC} > /tmp/too-big.yaml; virtualinux install --spec /tmp/too-big.yaml --yes --wipe lab`,
+      // the spec says the LUN is large enough (else the spec check refuses it first); the LUN is not
+      `sed -e 's#bladeLayer: 2GiB#bladeLayer: 20GiB#' -e 's#size: 40GiB#size: 100GiB#' ${SPEC} > /tmp/too-big.yaml; virtualinux install --spec /tmp/too-big.yaml --yes --wipe lab`,
       /virtualinux: the LUN .* is too small for cluster lab: it needs .*, the LUN has 40 GiB/,
     );
     expect(await inspect(dir)).toEqual(clean);
