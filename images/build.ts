@@ -109,6 +109,8 @@ function readCachedManifest(dir: string): Manifest | undefined {
   }
 }
 
+/** builds of an image kept beside the current one, newest first */
+const KEEP_OTHER_BUILDS = 2;
 const rmTree = (path: string): Command => ({ tool: 'rm', args: ['-rf', '--one-file-system', path] });
 const unmountScript = fileURLToPath(new URL('unmount-under.sh', import.meta.url));
 /** what an interrupted builder left mounted in its root filesystem goes first */
@@ -322,10 +324,10 @@ export async function buildImage(
     const started = performance.now();
     await preflight(recipe, mirror, options);
     const tarball = recipe.builder === 'import' ? await importedTarball(recipe, options, events) : undefined;
-    if (options.force) {
-      await runner.run(unmountUnder(work));
-      await runner.run(rmTree(work));
-    }
+    // a build killed inside its chroot leaves /proc, /sys, /dev mounted there: we hold the lock,
+    // nothing uses them now; the resumed build (or --force) starts without them
+    if (existsSync(work)) await runner.run(unmountUnder(work));
+    if (options.force) await runner.run(rmTree(work));
     mkdirSync(work, { recursive: true });
     mkdirSync(context.packageCache, { recursive: true });
     const journal = await Journal.open(join(work, 'journal.jsonl'));
@@ -374,9 +376,21 @@ export async function buildImage(
     rmSync(join(work, 'journal.jsonl'), { force: true });
     if (existsSync(status.dir)) await runner.run(rmTree(status.dir));
     await rename(work, status.dir);
-    // older builds of this image (other keys, abandoned partial builds) are not needed any more
-    for (const entry of readdirSync(imageDir)) {
-      if (entry !== status.key && entry !== '.lock') await runner.run(rmTree(join(imageDir, entry)));
+    // abandoned partial builds go; of the other builds of this image the newest stay (another
+    // checkout or branch builds them too), older ones go: the cache does not grow without end
+    const others = readdirSync(imageDir).filter((entry) => entry !== status.key && entry !== '.lock');
+    const stale = [
+      ...others.filter((entry) => entry.endsWith('.partial')),
+      ...others
+        .filter((entry) => !entry.endsWith('.partial'))
+        .map((entry) => ({ entry, mtime: statSync(join(imageDir, entry)).mtimeMs }))
+        .sort((a, b) => b.mtime - a.mtime)
+        .slice(KEEP_OTHER_BUILDS)
+        .map(({ entry }) => entry),
+    ];
+    for (const entry of stale) {
+      await runner.run(unmountUnder(join(imageDir, entry)));
+      await runner.run(rmTree(join(imageDir, entry)));
     }
     return { status: imageStatus(name, options), built: true };
   } finally {
