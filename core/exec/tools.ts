@@ -53,6 +53,7 @@ const packages: Record<string, string> = {
   umount: 'mount',
   lsblk: 'util-linux',
   blkid: 'util-linux',
+  dmsetup: 'dmsetup',
   wipefs: 'util-linux',
   'qemu-system-x86_64': 'qemu-system-x86',
   'qemu-img': 'qemu-utils',
@@ -64,6 +65,7 @@ const packages: Record<string, string> = {
   ip: 'iproute2',
   bridge: 'iproute2',
   zstd: 'zstd',
+  cpio: 'cpio',
   xz: 'xz-utils',
   dnf: 'dnf',
   rpm: 'rpm',
@@ -72,6 +74,7 @@ const packages: Record<string, string> = {
   'dpkg-query': 'dpkg',
   tar: 'tar',
   ssh: 'openssh-client',
+  'ssh-keygen': 'openssh-client',
   scp: 'openssh-client',
 };
 

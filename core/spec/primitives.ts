@@ -139,3 +139,15 @@ export const InterfaceName = matching('an interface name', /^[a-zA-Z0-9_.:-]{1,1
 export const ModuleName = matching('a kernel module name', /^[a-zA-Z0-9_-]+$/, 'virtio_net or ib_ipoib');
 
 export const ImageName = matching('an image name', /^[a-z0-9][a-z0-9.-]*$/, 'debian-12');
+
+/** an OpenSSH public key line: type, base64 key, optional comment (never a private key) */
+export const SshPublicKey = text('an SSH public key').refine(
+  (v) =>
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(
+      v,
+    ),
+  {
+    error: (issue) =>
+      `"${String(issue.input).slice(0, 40)}…" is not an SSH public key (expected one line of a .pub file, e.g. ssh-ed25519 AAAAC3Nza… admin@host)`,
+  },
+);

@@ -19,6 +19,7 @@ import {
   Portal,
   SecretRef,
   Size,
+  SshPublicKey,
   text,
 } from './primitives.ts';
 
@@ -154,6 +155,13 @@ export const Services = section({
     .describe('one instance behind a virtual IP; a standby takes over'),
 }).describe('the replicated services of the privileged cluster');
 
+export const Access = section({
+  sshKeys: z
+    .array(SshPublicKey)
+    .default([])
+    .describe('public keys that may log in as root on every blade over SSH (the lab adds its own)'),
+}).describe('who may log in to the blades');
+
 export const Spec = section({
   cluster: Cluster,
   san: San,
@@ -166,6 +174,7 @@ export const Spec = section({
     .describe('the blades: names (or ranges), MACs, optional addresses'),
   images: Images.prefault({}),
   services: Services.prefault({}),
+  access: Access.prefault({}),
 }).describe('cluster.yaml: a VirtuaLinux cluster');
 
 export type Spec = z.infer<typeof Spec>;

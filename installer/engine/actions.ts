@@ -14,11 +14,13 @@ import {
   activate,
   copy,
   deactivate,
+  dmRemove,
   grubInstallBios,
   grubInstallEfi,
   lockStart,
   lvchange,
   lvcreate,
+  lvmMapperName,
   lvPath,
   mkdir,
   mkfsExt4,
@@ -75,10 +77,32 @@ function action(id: string, description: string, commands: Command[]): Action {
 
 // ---- the LUN -----------------------------------------------------------------------------------
 
+/**
+ * Device-mapper devices on the LUN that no volume group seen there accounts for: left active by
+ * data that is gone (the LUN overwritten from elsewhere). They keep the LUN busy and their
+ * /dev/VG directories make vgcreate refuse the name.
+ */
+export const strayMappings = (lun: LunObservation): string[] => {
+  const known = new Set(
+    lun.volumeGroups.flatMap((vg) => vg.logicalVolumes.map((lv) => lvmMapperName(vg.name, lv.name))),
+  );
+  return lun.mappedDevices.filter((name) => !known.has(name));
+};
+
+export function releaseAction(lun: LunObservation): Action {
+  const stray = strayMappings(lun);
+  return action(
+    'release',
+    `remove device-mapper devices left on ${lun.device} by data no longer there: ${stray.join(', ')}`,
+    stray.map(dmRemove),
+  );
+}
+
 export function wipeAction(lun: LunObservation, contents: string[]): Action {
   return action('wipe', `erase everything on ${lun.device}: ${contents.join('; ')}`, [
-    // a VG with active volumes keeps its partition busy
+    // a VG with active volumes keeps its partition busy; so do mappings left by data gone from it
     ...lun.volumeGroups.map((vg) => vgDeactivate(vg.name)),
+    ...strayMappings(lun).map(dmRemove),
     ...lun.partitions.filter((p) => p.signatures.length > 0).map((p) => wipeSignatures(p.device)),
     zapPartitionTable(lun.device),
     wipeSignatures(lun.device),
@@ -147,7 +171,7 @@ function createOrReuse(
   return mountPoint ? [umountIfMounted(mountPoint)] : [];
 }
 
-/** a writable ext4 volume: meta, blade layer, shared data */
+/** a writable ext4 volume: meta, blade layer, shared data; each is one machine's at a time (MMP) */
 export function filesystemVolumeAction(
   id: string,
   description: string,
@@ -158,7 +182,7 @@ export function filesystemVolumeAction(
   return action(id, description, [
     ...createOrReuse(layout, volume, seen),
     activate(layout.vg, volume.name),
-    mkfsExt4(lvPath(layout.vg, volume.name), volume.label),
+    mkfsExt4(lvPath(layout.vg, volume.name), volume.label, { mmp: true }),
     deactivate(layout.vg, volume.name),
     ...(seen?.tags.includes(READY_TAG) ? [] : [lvchange(layout.vg, volume.name, { addTags: [READY_TAG] })]),
   ]);
@@ -215,7 +239,7 @@ export function bootContentAction(
   const blade = `${places.medium}/boot/blade`;
   return action(
     'vlboot',
-    `install GRUB (BIOS and UEFI), the blades' kernel and initramfs, grub.cfg and the blade map (${content.blades} blades) on ${BOOT_LABEL}`,
+    `install GRUB (BIOS and UEFI), the blades' kernel and initramfs, grub.cfg, the blade map (${content.blades} blades), hosts, the cluster network and root's SSH keys on ${BOOT_LABEL}`,
     [
       mkdir(root),
       umountIfMounted(root),
@@ -227,6 +251,9 @@ export function bootContentAction(
       mkdir(`${root}/boot/grub`, `${root}/virtualinux`),
       writeFile(`${root}${VLBOOT_FILES.grubConfig}`, content.grubConfig),
       writeFile(`${root}${VLBOOT_FILES.bladeMap}`, content.bladeMap),
+      writeFile(`${root}${VLBOOT_FILES.hosts}`, content.hosts),
+      writeFile(`${root}${VLBOOT_FILES.cluster}`, content.cluster),
+      writeFile(`${root}${VLBOOT_FILES.authorizedKeys}`, content.authorizedKeys),
       umount(root),
       vgAddTag(layout.vg, bootTag(content.hash), oldMarks),
     ],

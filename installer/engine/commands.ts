@@ -65,6 +65,10 @@ export function vgcreate(layout: TargetLayout, physicalVolume: string, tags: str
     tool: 'vgcreate',
     args: [
       ...(layout.sharedVg ? ['--shared', '--locktype', 'sanlock'] : []),
+      // every machine on the SAN sees this VG: none activates its volumes on its own (udev's
+      // autoactivation); a blade activates the golden images and its own layer, by name
+      '--setautoactivation',
+      'n',
       '-s',
       `${EXTENT_BYTES / 2 ** 20}m`,
       ...tags.flatMap((tag) => ['--addtag', tag]),
@@ -120,14 +124,33 @@ export const lvchange = (vg: string, lv: string, change: LvChange): Command => (
 
 export const vgDeactivate = (vg: string): Command => ({ tool: 'vgchange', args: ['-an', vg] });
 
+/** a device-mapper device goes; --retry: udev may still hold it for a moment */
+export const dmRemove = (name: string): Command => ({ tool: 'dmsetup', args: ['remove', '--retry', name] });
+
+/** the device-mapper name LVM gives a volume: dashes in either name doubled */
+export const lvmMapperName = (vg: string, lv: string) =>
+  `${vg.replaceAll('-', '--')}-${lv.replaceAll('-', '--')}`;
+
 // ---- filesystems -------------------------------------------------------------------------------
 
-export const mkfsExt4 = (device: string, label: string, options: { reserved?: number } = {}): Command => ({
+/**
+ * Multi-mount protection: ext4 keeps a block on the volume that the machine which mounted it
+ * rewrites every few seconds, and the kernel refuses to mount it while another machine does. On a
+ * SAN every blade sees every volume: this is what stops two machines mounting one writable layer.
+ */
+export const MMP_UPDATE_SECONDS = 5;
+
+export const mkfsExt4 = (
+  device: string,
+  label: string,
+  options: { reserved?: number; mmp?: boolean } = {},
+): Command => ({
   tool: 'mkfs.ext4',
   args: [
     '-q',
     '-F',
     ...(options.reserved === undefined ? [] : ['-m', String(options.reserved)]),
+    ...(options.mmp ? ['-O', 'mmp', '-E', `mmp_update_interval=${MMP_UPDATE_SECONDS}`] : []),
     '-L',
     label,
     device,

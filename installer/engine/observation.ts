@@ -61,6 +61,11 @@ export interface LunObservation {
   signatures: Signature[];
   /** the volume groups whose physical volumes are on this LUN */
   volumeGroups: VolumeGroupObservation[];
+  /**
+   * device-mapper devices (LVM volumes, multipath, crypt) stacked on the LUN or its partitions,
+   * deepest first, as lsblk lists them: after the LUN was overwritten they outlive what made them
+   */
+  mappedDevices: string[];
 }
 
 /** The tools' outputs for one LUN, as text, exactly as the observer read them. */
@@ -330,5 +335,19 @@ export function parseLunObservation(readings: LunReadings): LunObservation {
     })),
     signatures: parseWipefs(readings.wipefs),
     volumeGroups: readings.lvm ? parseLvmReports(readings.lvm.vgs, readings.lvm.lvs) : [],
+    mappedDevices: stackedDevices(device),
   };
+}
+
+/** names of what lsblk lists above the device that is not a partition, deepest first, once each */
+function stackedDevices(device: LsblkDevice): string[] {
+  const found: string[] = [];
+  const walk = (node: LsblkDevice) => {
+    for (const child of node.children ?? []) {
+      walk(child);
+      if (child.type !== 'part' && !found.includes(child.name)) found.push(child.name);
+    }
+  };
+  walk(device);
+  return found;
 }

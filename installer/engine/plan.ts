@@ -24,7 +24,9 @@ import {
   type Places,
   partitionAction,
   READY_TAG,
+  releaseAction,
   type Seen,
+  strayMappings,
   tagsStartingWith,
   wipeAction,
 } from './actions.ts';
@@ -288,6 +290,7 @@ export function planInstall(spec: Spec, lun: LunObservation, options: InstallOpt
   const reinstall = ours && options.reinstall === true;
   const lunActions: Action[] = [
     ...(wipe && owner.kind !== 'fresh' ? [wipeAction(lun, contents)] : []),
+    ...(!(wipe && owner.kind !== 'fresh') && strayMappings(lun).length > 0 ? [releaseAction(lun)] : []),
     ...(seen.partitioned ? [] : [partitionAction(lun.device, layout)]),
     ...(seen.bootFormatted ? [] : [formatBootAction(bootPartition, layout.need.boot, layout.cluster)]),
     ...(seen.physicalVolume ? [] : [createPvAction(lvmPartition)]),

@@ -1,8 +1,10 @@
 /**
  * What VLBOOT tells a blade that SAN-boots (ARCHITECTURE §4): the GRUB menu, one entry per blade
- * with its boot parameters, and the blade map (MAC → name) by which a blade that GRUB cannot tell
- * apart finds its name in the initramfs. Rendered from the spec; no secret ever goes here, VLBOOT
- * is readable by any initiator the SAN lets in.
+ * with its boot parameters, the blade map (MAC → name, address, initiator name) by which a blade
+ * that GRUB cannot tell apart finds its name in the initramfs, and what every blade is given at
+ * boot (/etc/hosts, the cluster network). The node initramfs (overlays/node, boot=vl) reads them
+ * with `read`: plain words, one record per line. Rendered from the spec; no secret ever goes here,
+ * VLBOOT is readable by any initiator the SAN lets in.
  */
 
 import { inputHash } from '../../core/plan/input-hash.ts';
@@ -10,8 +12,11 @@ import {
   type Blade,
   bladeVolume,
   bootParameters,
+  clusterDomain,
+  clusterNetwork,
   expandBlades,
   goldenVolume,
+  initiatorName,
   volumeGroup,
 } from '../../core/spec/derive.ts';
 import type { Spec } from '../../core/spec/schema.ts';
@@ -23,13 +28,16 @@ export const VLBOOT_FILES = {
   initrd: '/initrd.img',
   grubConfig: '/boot/grub/grub.cfg',
   bladeMap: '/virtualinux/blades.map',
+  hosts: '/virtualinux/hosts',
+  cluster: '/virtualinux/cluster.conf',
+  authorizedKeys: '/virtualinux/authorized_keys',
 } as const;
 
 /**
  * What every entry adds: the kernel's interface names (sif=eth0, ib0 name them), and the consoles
  * (the screen, and the serial port a lab or a BMC reads)
  */
-const COMMON = ['net.ifnames=0', 'console=tty0', 'console=ttyS0,115200n8'];
+const COMMON = ['boot=vl', 'net.ifnames=0', 'console=tty0', 'console=ttyS0,115200n8'];
 
 /** parameters every blade shares: the blade-specific ones (address, identity, upper layer) left out */
 function sharedParameters(spec: Spec, blade: Blade): string[] {
@@ -38,17 +46,50 @@ function sharedParameters(spec: Spec, blade: Blade): string[] {
 }
 
 /**
- * One line per blade: name, cluster-network MAC, storage MAC ("-" when the same NIC), then its
- * kernel parameters. Plain words, so that the initramfs reads it with `read`.
+ * One line per blade: name, cluster-network MAC, storage MAC ("-" when the same NIC), its address
+ * on the cluster network with the prefix, its initiator name, then its kernel parameters.
  */
 export function renderBladeMap(spec: Spec): string {
+  const prefix = clusterNetwork(spec).prefix;
   const lines = expandBlades(spec).map((blade) =>
-    [blade.name, blade.mac, blade.sifMac ?? '-', ...bootParameters(spec, blade)].join(' '),
+    [
+      blade.name,
+      blade.mac,
+      blade.sifMac ?? '-',
+      `${blade.ip}/${prefix}`,
+      initiatorName(spec, blade),
+      ...bootParameters(spec, blade),
+    ].join(' '),
   );
   return [
     `# blades of the VirtuaLinux cluster ${spec.cluster.name}: written by the installer from cluster.yaml`,
-    '# name mac storage-mac kernel-parameters...',
+    '# name mac storage-mac address/prefix initiator-name kernel-parameters...',
     ...lines,
+    '',
+  ].join('\n');
+}
+
+/** /etc/hosts of every blade: the blades by name and by fully qualified name */
+export function renderHosts(spec: Spec): string {
+  const domain = clusterDomain(spec);
+  return [
+    `# /etc/hosts of the VirtuaLinux cluster ${spec.cluster.name}: written at boot from VLBOOT, do not edit`,
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    ...expandBlades(spec).map((blade) => `${blade.ip}\t${blade.name}.${domain} ${blade.name}`),
+    '',
+  ].join('\n');
+}
+
+/** the cluster network as every blade configures it: `key value` lines */
+export function renderClusterConfig(spec: Spec): string {
+  return [
+    `# the cluster network of the VirtuaLinux cluster ${spec.cluster.name}: written by the installer from cluster.yaml`,
+    `cluster ${spec.cluster.name}`,
+    `domain ${clusterDomain(spec)}`,
+    `cidr ${spec.network.cidr}`,
+    ...(spec.network.gateway ? [`gateway ${spec.network.gateway}`] : []),
+    ...(spec.network.dns.length > 0 ? [`dns ${spec.network.dns.join(' ')}`] : []),
     '',
   ].join('\n');
 }
@@ -96,9 +137,17 @@ export function renderGrubConfig(spec: Spec): string {
   ].join('\n');
 }
 
+/** root's authorized_keys on every blade: the spec's access.sshKeys (public keys, no secret) */
+export function renderAuthorizedKeys(spec: Spec): string {
+  return spec.access.sshKeys.map((key) => `${key}\n`).join('');
+}
+
 export interface BootContent {
   grubConfig: string;
   bladeMap: string;
+  hosts: string;
+  cluster: string;
+  authorizedKeys: string;
   blades: number;
   /** of everything written to VLBOOT: a change in any of it, and VLBOOT is written again */
   hash: string;
@@ -107,12 +156,18 @@ export interface BootContent {
 export function bootContent(spec: Spec, images: Record<string, Manifest>): BootContent {
   const grubConfig = renderGrubConfig(spec);
   const bladeMap = renderBladeMap(spec);
+  const hosts = renderHosts(spec);
+  const cluster = renderClusterConfig(spec);
+  const authorizedKeys = renderAuthorizedKeys(spec);
   // the kernel and initramfs come out of the node image: another image, another VLBOOT
   const kernel = images[spec.images.node]?.archive.sha256;
   return {
     grubConfig,
     bladeMap,
+    hosts,
+    cluster,
+    authorizedKeys,
     blades: expandBlades(spec).length,
-    hash: inputHash({ grubConfig, bladeMap, kernel }),
+    hash: inputHash({ grubConfig, bladeMap, hosts, cluster, authorizedKeys, kernel }),
   };
 }

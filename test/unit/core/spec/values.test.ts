@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { formatIpv4, netmask, parseCidr, parseIpv4 } from '../../../../core/spec/ipv4.ts';
 import { formatMac, isMulticast, parseMac } from '../../../../core/spec/mac.ts';
 import { expandNodeRange } from '../../../../core/spec/node-range.ts';
+import { SshPublicKey } from '../../../../core/spec/primitives.ts';
 import { formatSize, parseSize } from '../../../../core/spec/size.ts';
 
 describe('sizes', () => {
@@ -73,5 +74,21 @@ describe('addresses', () => {
       isMulticast(parseMac('01:00:5e:00:00:01') ?? 0),
       isMulticast(parseMac('52:54:00:00:00:01') ?? 0),
     ]).toEqual([true, false]);
+  });
+});
+
+describe('SSH public keys', () => {
+  test('a line of a .pub file is one; a private key, a bare blob or two keys on one line are not', () => {
+    const good =
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHw1f0lV4rKx0P3d3C0m7bWq2c9v9Pq3pWm2Yd4q2kTz admin@desk';
+    expect(SshPublicKey.safeParse(good).success).toBe(true);
+    expect(SshPublicKey.safeParse('ecdsa-sha2-nistp256 AAAAE2VjZHNh').success).toBe(true);
+    for (const bad of ['-----BEGIN OPENSSH PRIVATE KEY-----', 'AAAAC3NzaC1lZDI1NTE5', `${good}\n${good}`]) {
+      const result = SshPublicKey.safeParse(bad);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toMatch(
+        /is not an SSH public key \(expected one line of a \.pub file/,
+      );
+    }
   });
 });

@@ -24,7 +24,39 @@ describe('a recorded LUN', () => {
       partitions: [],
       signatures: [],
       volumeGroups: [],
+      mappedDevices: [],
     });
+  });
+
+  test('what is stacked on the LUN, as lsblk shows it where udev runs: device-mapper devices, deepest first', () => {
+    // lsblk -J in the installer: a LUN overwritten from elsewhere, two volumes of the old VG still active
+    const part = (name: string, children: object[] = []) => ({
+      name,
+      path: `/dev/${name}`,
+      size: 1,
+      type: 'part',
+      children,
+    });
+    const lvm = (name: string) => ({ name, path: `/dev/mapper/${name}`, size: 1, type: 'lvm' });
+    const lsblk = JSON.stringify({
+      blockdevices: [
+        {
+          name: 'sdb',
+          path: '/dev/sdb',
+          size: 40 * GiB,
+          type: 'disk',
+          children: [
+            part('sdb1'),
+            part('sdb3', [
+              lvm('vl_lab-img_node'),
+              { ...lvm('vl_lab-node_node01'), children: [lvm('crypt0')] },
+            ]),
+          ],
+        },
+      ],
+    });
+    const lun = parseLunObservation({ ...recorded('fresh'), lsblk });
+    expect(lun.mappedDevices).toEqual(['vl_lab-img_node', 'crypt0', 'vl_lab-node_node01']);
   });
 
   test('foreign: the GPT, each partition with what is on it, the VG and its volume', () => {

@@ -80,7 +80,7 @@ describe('a fresh LUN', () => {
         ?.commands.map((c) => formatCommand({ ...c, stdin: false })),
     ).toMatchInlineSnapshot(`
       [
-        "vgcreate --shared --locktype sanlock -s 4m --addtag virtualinux --addtag vl.cluster=lab vl_lab /dev/loop0p3",
+        "vgcreate --shared --locktype sanlock --setautoactivation n -s 4m --addtag virtualinux --addtag vl.cluster=lab vl_lab /dev/loop0p3",
         "vgchange --lock-start vl_lab",
       ]
     `);
@@ -102,6 +102,23 @@ describe('a foreign LUN', () => {
     `);
     expect(refusal.hint).toBe(
       'to erase all of it and install cluster lab there, run the install again with --wipe lab',
+    );
+  });
+
+  test('device-mapper devices left by data that is gone are removed: in the wipe, or first on a LUN that reads as empty', () => {
+    const stray = { mappedDevices: ['vg0-root', 'vl_lab-img_node', 'vl_lab-node_node01'] };
+    const foreign = { ...observed('foreign'), ...stray };
+    const wipe = planInstall(spec, foreign, { ...options, wipe: 'lab' }).actions[0];
+    // vg0's own volume goes with vgchange -an; the others with dmsetup
+    expect(wipe?.commands.slice(0, 3).map((c) => [c.tool, ...c.args].join(' '))).toEqual([
+      'vgchange -an vg0',
+      'dmsetup remove --retry vl_lab-img_node',
+      'dmsetup remove --retry vl_lab-node_node01',
+    ]);
+    const empty = planInstall(spec, { ...observed('fresh'), ...stray }, options);
+    expect(ids(empty)).toEqual(['release', ...ids(plan('fresh'))]);
+    expect(empty.actions[0]?.description).toBe(
+      'remove device-mapper devices left on /dev/loop0 by data no longer there: vg0-root, vl_lab-img_node, vl_lab-node_node01',
     );
   });
 
