@@ -6,6 +6,7 @@
  * command line), and `sanboot` of the cluster LUN. Its second NIC is on the cluster network.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { type Blade, expandBlades, initiatorName } from '../core/spec/derive.ts';
@@ -66,20 +67,28 @@ export function ipxeScript(spec: Spec, blade: Blade, credentials?: BladeCredenti
 /** the blade's storage-fabric MAC: the spec's sifMac, else one derived from its position */
 export const bladeSifMac = (blade: Blade) => blade.sifMac ?? formatMac(0x525400f00000 + blade.index + 1);
 
-export function bladeVm(state: LabState, blade: Blade, tftpDir: string): VmOptions {
+export function bladeVm(state: LabState, blade: Blade, tftpDir: string, sshPort?: number): VmOptions {
   return {
     memoryMiB: 1024,
     cpus: 1,
+    // a blade that reboots comes back through its firmware's SAN boot
+    reboots: true,
     nics: [
       {
         mac: bladeSifMac(blade),
-        net: { kind: 'user', tftp: tftpDir, bootfile: BOOT_SCRIPT },
+        net: {
+          kind: 'user',
+          tftp: tftpDir,
+          bootfile: BOOT_SCRIPT,
+          ...(sshPort !== undefined && { forward: [{ host: sshPort, guest: 22 }] }),
+        },
         bootIndex: 1,
       },
       { mac: blade.mac, net: { kind: 'mcast', ...state.network } },
     ],
-    // no VGA: SeaBIOS then copies what it and the NIC's iPXE write on screen to the serial port
-    extraArgs: ['-machine', 'pc,graphics=off'],
+    // no VGA: SeaBIOS then copies what it and the NIC's iPXE write on screen to the serial port.
+    // A watchdog, as blades have (sanlock's wdmd refuses to run without one)
+    extraArgs: ['-machine', 'pc,graphics=off', '-device', 'i6300esb'],
   };
 }
 
@@ -115,6 +124,18 @@ function readCredentials(context: LabContext, spec: Spec): BladeCredentials | un
   };
 }
 
+/** a TCP port on 127.0.0.1 that nothing listens on now */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Starts the blades (all of them when `names` is empty); returns them without waiting for their boot. */
 export async function labBoot(context: LabContext, names: string[]): Promise<LabVm[]> {
   const state = requireUp(context.dir);
@@ -126,9 +147,12 @@ export async function labBoot(context: LabContext, names: string[]): Promise<Lab
     const tftpDir = join(labPaths(context.dir).boot, blade.name);
     mkdirSync(tftpDir, { recursive: true, mode: 0o700 });
     writeFileSync(join(tftpDir, BOOT_SCRIPT), ipxeScript(spec, blade, credentials), { mode: 0o600 });
-    const vm = await startMachine(context, blade.name, 'blade', bladeVm(state, blade, tftpDir));
+    const sshPort = await freePort();
+    const vm = await startMachine(context, blade.name, 'blade', bladeVm(state, blade, tftpDir, sshPort), {
+      sshPort,
+    });
     context.say(
-      `${blade.name}: started (qemu pid ${vm.pid}), SAN boot from ${HOST_FROM_GUEST}; console log ${vm.log}`,
+      `${blade.name}: started (qemu pid ${vm.pid}), SAN boot from ${HOST_FROM_GUEST}; console log ${vm.log}; ssh on 127.0.0.1:${sshPort}`,
     );
     started.push(vm);
   }

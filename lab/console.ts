@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { UserError } from '../core/errors.ts';
 import { shellQuote } from '../core/exec/command.ts';
+import { createRunner } from '../core/exec/runner.ts';
 import { labMachine } from './machines.ts';
+import { labPaths, readState } from './state.ts';
 
 const DETACH = 0x1d; // Ctrl-]
 
@@ -71,6 +73,8 @@ export async function labExec(
 ): Promise<ExecResult> {
   if (command.length === 0)
     throw new UserError('no command to run', `virtualinux lab exec ${name} -- COMMAND...`);
+  const sshPort = readState(dir)?.machines[name]?.sshPort;
+  if (sshPort !== undefined) return sshExec(dir, name, sshPort, command, timeoutMs);
   const vm = labMachine(dir, name);
   const token = randomBytes(6).toString('hex');
   // typed as "VL""B-token", printed as VLB-token: the terminal's echo of the line never matches
@@ -92,4 +96,52 @@ export async function labExec(
     exitCode: Number(found[2]),
     output: (found[1] ?? '').replaceAll('\r', ''),
   };
+}
+
+const ANY_EXIT = Array.from({ length: 256 }, (_, code) => code);
+
+/**
+ * A blade: root over SSH with the lab's key (the spec's access.sshKeys carries its public half),
+ * through the port QEMU forwards to the blade's port 22. Its host key is new at every factory
+ * reset and never trusted: the connection stays on this machine's loopback.
+ */
+async function sshExec(
+  dir: string,
+  name: string,
+  port: number,
+  command: string[],
+  timeoutMs: number,
+): Promise<ExecResult> {
+  const result = await createRunner().run({
+    tool: 'ssh',
+    args: [
+      '-i',
+      labPaths(dir).sshKey,
+      '-p',
+      String(port),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'ConnectTimeout=10',
+      'root@127.0.0.1',
+      '--',
+      command.map(shellQuote).join(' '),
+    ],
+    timeoutMs,
+    allowExitCodes: ANY_EXIT,
+  });
+  // ssh's own failure (no connection, key refused) is 255: said as such, not as the command's
+  if (result.exitCode === 255 && /^(ssh|Connection|kex_exchange|Permission denied)/m.test(result.stderr)) {
+    throw new UserError(
+      `${name}: ssh to 127.0.0.1:${port} failed: ${result.stderr.trim().split('\n').at(-1)}`,
+      `is ${name} up to multi-user? \`virtualinux lab console ${name}\` shows its console`,
+    );
+  }
+  return { exitCode: result.exitCode, output: `${result.stdout}${result.stderr}` };
 }

@@ -20,8 +20,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isScalar, isSeq, parseDocument } from 'yaml';
 import { UserError } from '../core/errors.ts';
 import { locateTool } from '../core/exec/locate-tool.ts';
 import type { Runner } from '../core/exec/runner.ts';
@@ -174,6 +175,32 @@ function ensureSecret(file: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** the lab's SSH key pair (made once per lab directory); returns the public key line */
+async function ensureSshKey(file: string, runner: Runner): Promise<string> {
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    await runner.run({
+      tool: 'ssh-keygen',
+      args: ['-q', '-t', 'ed25519', '-N', '', '-C', 'virtualinux-lab', '-f', file],
+    });
+  }
+  return readFileSync(`${file}.pub`, 'utf8').trim();
+}
+
+/** the spec as the lab installs it: the administrator's, with the lab's key in access.sshKeys */
+export function specWithKey(text: string, key: string): string {
+  const document = parseDocument(text);
+  const keys = document.getIn(['access', 'sshKeys']);
+  if (isSeq(keys)) {
+    if (!keys.items.some((item) => isScalar(item) && item.value === key)) keys.add(key);
+  } else if (document.hasIn(['access'])) {
+    document.setIn(['access', 'sshKeys'], document.createNode([key]));
+  } else {
+    document.set('access', document.createNode({ sshKeys: [key] }));
+  }
+  return document.toString();
+}
+
 /** the end of a log file, for an error message */
 function tail(file: string): string {
   return existsSync(file) ? lastLines(readFileSync(file, 'utf8').trimEnd(), 15) : '  (no log)';
@@ -211,7 +238,8 @@ export async function labUp(context: LabContext, specFile?: string): Promise<Lab
     await requireFreePort(plan.listen.address, plan.listen.port, runner);
     mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    writeFileSync(paths.spec, text, { mode: 0o600 });
+    const installed = specWithKey(text, await ensureSshKey(paths.sshKey, runner));
+    writeFileSync(paths.spec, installed, { mode: 0o600 });
     ensureLun(plan.lunFile, plan.lunBytes, say);
     const secret = plan.chap && ensureSecret(paths.chapSecret);
     const targetSecret = plan.chap?.mutualUser && ensureSecret(paths.chapTargetSecret);
@@ -227,7 +255,7 @@ export async function labUp(context: LabContext, specFile?: string): Promise<Lab
       format: LAB_FORMAT,
       phase: 'starting',
       startedAt: new Date().toISOString(),
-      spec: { file, sha256: createHash('sha256').update(text).digest('hex') },
+      spec: { file, sha256: createHash('sha256').update(installed).digest('hex') },
       san: {
         pid,
         controlPort: plan.controlPort,

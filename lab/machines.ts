@@ -160,6 +160,7 @@ export async function startMachine(
   name: string,
   role: MachineRecord['role'],
   options: VmOptions,
+  extra: Pick<MachineRecord, 'sshPort'> = {},
 ): Promise<LabVm> {
   const { dir } = context;
   const paths = labPaths(dir);
@@ -177,6 +178,7 @@ export async function startMachine(
     socket: join(paths.consoles, `${name}.sock`),
     log: join(paths.logs, `${name}.serial.log`),
     startedAt: new Date().toISOString(),
+    ...extra,
   };
 
   const unlock = takeLock(paths.lock, `another lab command in ${dir}`);

@@ -46,7 +46,15 @@ export interface VmNic {
    * TFTP root + boot file (what iPXE fetches);
    * mcast: one L2 segment shared by every VM that names the same group and port, no root needed
    */
-  net: { kind: 'user'; tftp?: string; bootfile?: string } | { kind: 'mcast'; group: string; port: number };
+  net:
+    | {
+        kind: 'user';
+        tftp?: string;
+        bootfile?: string;
+        /** guest TCP ports reachable on 127.0.0.1 of the host: host port → guest port */
+        forward?: Array<{ host: number; guest: number }>;
+      }
+    | { kind: 'mcast'; group: string; port: number };
   /** the NIC firmware boots (iPXE) when set; lower boots first */
   bootIndex?: number;
 }
@@ -69,6 +77,8 @@ export interface VmOptions {
   fwCfg?: Array<{ name: string; file: string }>;
   /** direct kernel boot (QEMU loads them; no boot loader, no medium) */
   kernel?: { kernel: string; initrd?: string; append?: string };
+  /** a reboot restarts the machine (a blade); by default QEMU exits instead (-no-reboot) */
+  reboots?: boolean;
   /** appended as is, after everything the harness builds */
   extraArgs?: string[];
   /** where OVMF_CODE_4M.fd and OVMF_VARS_4M.fd are (package ovmf) */
@@ -93,6 +103,7 @@ function nicArgs(nic: VmNic, index: number): string[] {
           `user,id=${id}`,
           ...(net.tftp ? [`tftp=${optionValue(net.tftp)}`] : []),
           ...(net.bootfile ? [`bootfile=${optionValue(net.bootfile)}`] : []),
+          ...(net.forward ?? []).map(({ host, guest }) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`),
         ]
       : [`socket,id=${id}`, `mcast=${net.group}:${net.port}`, 'localaddr=127.0.0.1'];
   const device = [
@@ -166,7 +177,7 @@ export function qemuCommand(
         ]
       : []),
     ...['-display', 'none'],
-    '-no-reboot',
+    ...(options.reboots ? [] : ['-no-reboot']),
     ...['-chardev', consoleChardev(console)],
     ...['-serial', 'chardev:serial0'],
     ...['-monitor', 'none'],

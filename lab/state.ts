@@ -19,6 +19,8 @@ const Machine = z.object({
   socket: z.string(),
   log: z.string(),
   startedAt: z.string(),
+  /** a blade's SSH: the port on 127.0.0.1 that QEMU forwards to its port 22 */
+  sshPort: z.int().optional(),
 });
 export type MachineRecord = z.infer<typeof Machine>;
 
@@ -60,6 +62,8 @@ export const labPaths = (dir: string) => ({
   /** the target's secret for mutual CHAP, 0600 */
   chapTargetSecret: join(dir, 'chap-target.secret'),
   spec: join(dir, 'cluster.yaml'),
+  /** the lab's SSH key: its public half is in the spec's access.sshKeys, so lab exec reaches the blades */
+  sshKey: join(dir, 'ssh', 'id_ed25519'),
 });
 
 export function readState(dir: string): LabState | undefined {

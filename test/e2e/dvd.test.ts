@@ -73,6 +73,35 @@ test(
   BOOT_MS + 240_000,
 );
 
+test("the blades' initramfs on the DVD holds the root script, iSCSI, iSER/IPoIB, LVM, overlay and its tools", async () => {
+  const initrd = join(out, 'blade-initrd.img');
+  await execa('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/boot/blade/initrd.img', initrd], {
+    stdin: 'ignore',
+  });
+  // what lsinitramfs lists: one zstd-compressed newc archive (the node image has no microcode to put first)
+  const listing = await execa('sh', ['-c', `zstd -dc "${initrd}" | cpio -it --quiet`]);
+  const files = listing.stdout.split('\n');
+  const has = (pattern: RegExp) => files.some((file) => pattern.test(file));
+  const modules = [
+    'iscsi_tcp',
+    'ib_iser',
+    'iscsi_ibft',
+    'ib_ipoib',
+    'mlx4_ib',
+    'mlx5_ib',
+    'dm-mod',
+    'overlay',
+    'ext4',
+    'vfat',
+  ];
+  expect(modules.filter((module) => !has(new RegExp(`/${module}\\.ko(\\.[a-z]+)?$`)))).toEqual([]);
+  const tools = ['scripts/vl', 'iscsistart', 'lvm', 'debugfs', 'busybox', 'ipconfig'];
+  expect(tools.filter((tool) => !has(new RegExp(`(^|/)${tool}$`)))).toEqual([]);
+  // the boot script is the one in overlays/node
+  const script = await execa('sh', ['-c', `zstd -dc "${initrd}" | cpio -i --quiet --to-stdout scripts/vl`]);
+  expect(script.stdout).toContain('mountroot()');
+}, 120_000);
+
 test('a rebuild with nothing changed runs no stage, leaves the ISO untouched, and takes under 10 s', async () => {
   const before = statSync(iso).mtimeMs;
   const started = performance.now();

@@ -4,8 +4,10 @@
  * the install checked on the host from the LUN file itself (`lab inspect`: GPT, VLBOOT's files,
  * the VG and its volumes read by the host's LVM from loop devices), a rerun that has nothing to
  * do, the refusals (nothing written: the LUN file's mtime and inspection unchanged), an install
- * killed at three actions and completed by the same command to the very same layout, and a
- * blade booted from VLBOOT's GRUB. The blades' diskless root comes with the diskless-boot issue.
+ * killed at three actions and completed by the same command to the very same layout. The blades
+ * SAN-boot to multi-user on their diskless root (overlay of img_node and their own layer); a
+ * file survives a reboot, a twin of a running blade and a changed CHAP secret stop in the
+ * initramfs with the reason on the console and a shell.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -13,12 +15,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createRunner } from '../../core/exec/runner.ts';
 import { isRunning } from '../../core/pid-lock.ts';
+import { expandBlades } from '../../core/spec/derive.ts';
 import { loadSpec } from '../../core/spec/load.ts';
-import { renderBladeMap, renderGrubConfig } from '../../installer/engine/vlboot.ts';
+import {
+  renderAuthorizedKeys,
+  renderBladeMap,
+  renderGrubConfig,
+  renderHosts,
+} from '../../installer/engine/vlboot.ts';
 import { fwCfgPath, SPEC_FW_CFG } from '../../installer/unattended-protocol.ts';
-import { labMachine } from '../../lab/machines.ts';
+import { bladeVm, labBoot } from '../../lab/blades.ts';
+import { type LabContext, labSpec } from '../../lab/lab.ts';
+import { labMachine, startMachine } from '../../lab/machines.ts';
 import { labPaths, readState } from '../../lab/state.ts';
+import { createAccount } from '../../lab/tgtd.ts';
 
 const bin = new URL('../../bin/virtualinux.js', import.meta.url).pathname;
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
@@ -37,6 +49,41 @@ const lab = (dir: string, args: string[]) =>
 /** a command in the installer's root shell, through `lab exec`; long ones get minutes */
 const onInstaller = (dir: string, command: string[], seconds = 1200) =>
   lab(dir, ['exec', '--timeout', String(seconds), 'installer', '--', ...command]);
+
+/** a command on a running blade, through `lab exec` (SSH with the lab's key) */
+async function onBlade(dir: string, name: string, command: string[], seconds = 120) {
+  const result = await lab(dir, ['exec', '--timeout', String(seconds), name, '--', ...command]);
+  expect(result.stderr).not.toMatch(STACK);
+  return result;
+}
+
+const labContextFor = (dir: string): LabContext => ({ dir, runner: createRunner(), say: () => {} });
+
+/** a machine with the blade's MACs, as a second blade cabled with a copy of its settings would be */
+async function startTwin(dir: string, name: string) {
+  const state = readState(dir);
+  const { spec } = labSpec(labPaths(dir).spec);
+  const blade = expandBlades(spec).find((b) => b.name === name);
+  if (!state || !blade) throw new Error(`no lab or no blade ${name}`);
+  return startMachine(
+    labContextFor(dir),
+    `${name}-twin`,
+    'blade',
+    bladeVm(state, blade, join(labPaths(dir).boot, name)),
+  );
+}
+
+/** the SAN's CHAP account made again with another secret (over tgtd's socket, never argv) */
+async function setChapSecret(dir: string, user: string, secret: string) {
+  const state = readState(dir);
+  if (!state) throw new Error('no lab');
+  const port = String(state.san.controlPort);
+  const tgtadm = (args: string[]) => execa('tgtadm', ['-C', port, '--lld', 'iscsi', ...args]);
+  await tgtadm(['--op', 'unbind', '--mode', 'account', '--tid', '1', '--user', user]);
+  await tgtadm(['--op', 'delete', '--mode', 'account', '--user', user]);
+  await createAccount(state.san.controlPort, user, secret);
+  await tgtadm(['--op', 'bind', '--mode', 'account', '--tid', '1', '--user', user]);
+}
 
 interface Inspection {
   partitions: Array<{ number: number; name?: string; bytes: number }>;
@@ -75,7 +122,7 @@ describe('one lab, from lab run to lab down', () => {
   const lunFile = () => join(labPaths(dir).lunDir, `lun${spec.san.lun}.img`);
   let clean: Inspection;
 
-  test('lab run: the SAN comes up, the DVD installs the cluster, every blade SAN-boots into the node kernel from VLBOOT', async () => {
+  test('lab run: the SAN comes up, the DVD installs the cluster, every blade SAN-boots to multi-user on its own diskless root', async () => {
     const run = await lab(dir, ['run', '--keep']);
     expect(run.stderr).not.toMatch(STACK);
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -85,14 +132,13 @@ describe('one lab, from lab run to lab down', () => {
       ['SAN up', 'ok'],
       ['DVD install', 'ok'],
       ['blades boot', 'ok'],
-      ['blades root', 'not-run'],
     ]);
     expect(result.steps[1].detail).toMatch(
       /^cluster lab: 3 blades, SAN iqn\.2026-11\.org\.virtualinux:lab\.san at 10\.0\.2\.2:3260; \d+ actions on /,
     );
     for (const blade of ['node01', 'node02', 'node03']) {
       expect(result.steps[2].detail).toContain(
-        `${blade}: GRUB on VLBOOT started the node kernel, root=vl:vl_lab/img_node`,
+        `${blade}: multi-user, login prompt as ${blade}, root overlay(vl_lab/img_node read-only, vl_lab/node_${blade})`,
       );
     }
     expect(run.stdout).toMatch(/^step\s+result\s+time\s+detail$/m);
@@ -104,9 +150,85 @@ describe('one lab, from lab run to lab down', () => {
     const blade = labMachine(dir, 'node01');
     expect(blade.serialLog()).toContain('Registered SAN device 0x80');
     expect(blade.serialLog()).not.toContain('Could not open SAN device');
+    // VLBOOT's default entry names no blade: the initramfs found node01 by its MAC, logged in as
+    // node01's initiator with the firmware's CHAP, and never printed the secret
+    expect(blade.serialLog()).toMatch(
+      /virtualinux: logged in to iqn\.2026-11\.org\.virtualinux:lab\.san at 10\.0\.2\.2:3260 as iqn\.2026-11\.org\.virtualinux:lab\.node01/,
+    );
+    for (const name of ['node01', 'node02', 'node03']) {
+      expect(labMachine(dir, name).serialLog()).not.toContain(
+        readFileSync(labPaths(dir).chapSecret, 'utf8').trim(),
+      );
+    }
   }, 2_400_000);
 
-  test('the LUN, read on the host from its file, holds the layout', async () => {
+  test('on each blade: its own name, the overlay root over img_node, the iSCSI session; a file written on node01 survives its reboot and is absent on node02', async () => {
+    for (const name of ['node01', 'node02']) {
+      const facts = await onBlade(dir, name, [
+        'sh',
+        '-c',
+        'hostname; findmnt -n -o FSTYPE,SOURCE /; iscsiadm -m session; cat /etc/iscsi/initiatorname.iscsi; getent hosts node03',
+      ]);
+      expect(facts.exitCode, facts.stdout).toBe(0);
+      const lines = facts.stdout.trim().split('\n');
+      expect(lines[0]).toBe(name);
+      expect(lines[1]).toBe(`overlay vl:vl_lab/img_node+node_${name}`);
+      expect(lines[2]).toMatch(/^tcp: \[\d+\] 10\.0\.2\.2:3260,1 iqn\.2026-11\.org\.virtualinux:lab\.san/);
+      expect(lines[3]).toBe(`InitiatorName=iqn.2026-11.org.virtualinux:lab.${name}`);
+      expect(lines[4]).toMatch(/^10\.42\.0\.13\s+node03\.lab\.virtualinux\.test node03$/);
+    }
+    const written = await onBlade(dir, 'node01', ['sh', '-c', 'echo made-on-node01 > /root/proof && sync']);
+    expect(written.exitCode, written.stdout).toBe(0);
+    expect((await onBlade(dir, 'node02', ['test', '-e', '/root/proof'])).exitCode).toBe(1);
+    // a reboot: the firmware SAN-boots again, the initramfs assembles the same root
+    const node01 = labMachine(dir, 'node01');
+    node01.skipOutput();
+    await onBlade(dir, 'node01', ['systemd-run', '--on-active=2', 'systemctl', 'reboot']);
+    await node01.waitFor(/Registered SAN device 0x80/, 300_000);
+    await node01.waitFor(/^node01 login:/m, 900_000);
+    const kept = await onBlade(dir, 'node01', ['cat', '/root/proof']);
+    expect(kept.stdout.trim()).toBe('made-on-node01');
+  }, 1_800_000);
+
+  test('a second machine that claims node01 while node01 runs stops in its initramfs: the layer is in use elsewhere, nothing is mounted', async () => {
+    const twin = await startTwin(dir, 'node01');
+    try {
+      await twin.waitFor(/cannot assemble its root/, 900_000);
+      expect(twin.serialLog()).toMatch(
+        /virtualinux: node01: vl_lab\/node_node01 is in use by another machine \(node01\): a blade's layer is mounted by one machine only/,
+      );
+      await twin.waitFor(/\(initramfs\) /, 60_000);
+      // node01 runs on, on its own layer
+      expect((await onBlade(dir, 'node01', ['cat', '/root/proof'])).stdout.trim()).toBe('made-on-node01');
+    } finally {
+      await twin.stop();
+    }
+  }, 1_200_000);
+
+  test('a SAN whose CHAP secret changed after the firmware booted: the initramfs says the login was refused and gives a shell', async () => {
+    await labMachine(dir, 'node03').stop();
+    const [node03] = await labBoot(labContextFor(dir), ['node03']);
+    if (!node03) throw new Error('node03 did not start');
+    // the firmware loaded GRUB, the kernel and the initramfs with the right secret; then the SAN's changes
+    await node03.waitFor(/Linux version/, 600_000);
+    const secret = readFileSync(labPaths(dir).chapSecret, 'utf8').trim();
+    await setChapSecret(dir, 'lab', 'another-secret-9');
+    try {
+      await node03.waitFor(/cannot assemble its root/, 900_000);
+      expect(node03.serialLog()).toMatch(
+        /virtualinux: the SAN refused the login \(authorization failure\): the CHAP user or secret is wrong \(from the firmware \(iBFT\)\)/,
+      );
+      await node03.waitFor(/\(initramfs\) /, 60_000);
+      expect(node03.serialLog()).not.toContain(secret);
+    } finally {
+      await setChapSecret(dir, 'lab', secret);
+      await node03.stop();
+    }
+  }, 1_800_000);
+
+  test('the blades power off; the LUN, read on the host from its file, holds the layout', async () => {
+    // what follows checks that the installer writes nothing: running blades would write
+    for (const name of ['node01', 'node02']) await labMachine(dir, name).stop();
     clean = await inspect(dir);
     expect(clean.partitions.map((p) => [p.number, p.name])).toEqual([
       [1, 'vl-bios-boot'],
@@ -120,6 +242,11 @@ describe('one lab, from lab run to lab down', () => {
     }
     expect(files.get('/boot/grub/grub.cfg')?.sha256).toBe(sha256(renderGrubConfig(spec)));
     expect(files.get('/virtualinux/blades.map')?.sha256).toBe(sha256(renderBladeMap(spec)));
+    expect(files.get('/virtualinux/hosts')?.sha256).toBe(sha256(renderHosts(spec)));
+    // the spec the lab installs is the example with the lab's SSH key in access.sshKeys
+    const installed = labSpec(labPaths(dir).spec).spec;
+    expect(installed.access.sshKeys).toEqual([readFileSync(`${labPaths(dir).sshKey}.pub`, 'utf8').trim()]);
+    expect(files.get('/virtualinux/authorized_keys')?.sha256).toBe(sha256(renderAuthorizedKeys(installed)));
     // the VG, read by the host's LVM from a loop device: tagged with the cluster, every volume there
     expect(clean.volumeGroups).toHaveLength(1);
     const [vg] = clean.volumeGroups;
@@ -247,8 +374,15 @@ describe('one lab, from lab run to lab down', () => {
   test('lab down stops every machine and the SAN, by pid', async () => {
     const state = readState(dir);
     const pids = [state?.san.pid, ...Object.values(state?.machines ?? {}).map((m) => m.pid)] as number[];
-    // the SAN, the installer and the three blades
-    expect(pids).toHaveLength(5);
+    // the SAN, the installer, the three blades and node01's twin (stopped ones too: by pid, never by name)
+    expect(Object.keys(state?.machines ?? {}).sort()).toEqual([
+      'installer',
+      'node01',
+      'node01-twin',
+      'node02',
+      'node03',
+    ]);
+    expect(pids).toHaveLength(6);
     const down = await lab(dir, ['down']);
     expect(down.exitCode).toBe(0);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);

@@ -1,10 +1,13 @@
 /** Lab machines as data: QEMU's NICs, fw_cfg and console options, blade boot scripts, outcomes. */
+
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { UserError } from '../../../core/errors.ts';
 import { expandBlades } from '../../../core/spec/derive.ts';
 import { EXAMPLE_SPEC_URL } from '../../../core/spec/example.ts';
-import { loadSpec } from '../../../core/spec/load.ts';
+import { checkSpecText, loadSpec } from '../../../core/spec/load.ts';
 import { bladeSifMac, bladeVm, ipxeScript, SANBOOT_FAILED, selectBlades } from '../../../lab/blades.ts';
+import { specWithKey } from '../../../lab/lab.ts';
 import { qemuCommand } from '../../../lab/qemu.ts';
 import { bladeOutcome, summaryTable } from '../../../lab/run.ts';
 import type { LabState } from '../../../lab/state.ts';
@@ -93,11 +96,40 @@ describe('blades', () => {
   });
 });
 
+describe("the lab's SSH to its blades", () => {
+  const key =
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHw1f0lV4rKx0P3d3C0m7bWq2c9v9Pq3pWm2Yd4q2kTz virtualinux-lab';
+
+  test("a blade's port 22 is forwarded from a port on the host's loopback only", () => {
+    const args = qemuCommand(bladeVm(state, node01, '/lab/boot/node01', 40022)).args.join(' ');
+    expect(args).toContain('bootfile=boot.ipxe,hostfwd=tcp:127.0.0.1:40022-:22 ');
+    expect(qemuCommand(bladeVm(state, node01, '/lab/boot/node01')).args.join(' ')).not.toContain('hostfwd');
+  });
+
+  test("the spec the lab installs is the administrator's with the lab's key added once, comments kept", () => {
+    const text = readFileSync(EXAMPLE_SPEC_URL, 'utf8');
+    const once = specWithKey(text, key);
+    expect(specWithKey(once, key)).toBe(once);
+    expect(once).toContain('# where the secret is, never the secret itself');
+    const checked = checkSpecText(once);
+    expect(checked.ok && checked.spec.access.sshKeys).toEqual([key]);
+    const theirs = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJq admin@desk';
+    const both = checkSpecText(specWithKey(`${text}\naccess:\n  sshKeys: [${theirs}]\n`, key));
+    expect(both.ok && both.spec.access.sshKeys).toEqual([theirs, key]);
+  });
+});
+
 describe('bladeOutcome', () => {
-  test("a login prompt with its own name is a boot; the SAN boot marker is a failure with iPXE's error", () => {
-    expect(bladeOutcome('node01', 'Debian GNU/Linux 12 node01 ttyS0\n\nnode01 login: ')).toEqual({
+  test("a login prompt with its own name is a boot, with the root the initramfs assembled; the SAN boot marker is a failure with iPXE's error", () => {
+    expect(
+      bladeOutcome(
+        'node01',
+        'virtualinux: node01: root is overlay(vl_lab/img_node read-only, vl_lab/node_node01) from iqn.x:lab.san\r\nDebian GNU/Linux 12 node01 ttyS0\n\nnode01 login: ',
+      ),
+    ).toEqual({
       status: 'ok',
-      detail: 'multi-user, login prompt as node01',
+      detail:
+        'multi-user, login prompt as node01, root overlay(vl_lab/img_node read-only, vl_lab/node_node01)',
     });
     expect(
       bladeOutcome(
@@ -108,13 +140,16 @@ describe('bladeOutcome', () => {
     expect(bladeOutcome('node01', 'node02 login: ').status).toBe('failed');
   });
 
-  test("the node kernel started from VLBOOT, with the cluster's root, is the SAN boot done", () => {
+  test("the initramfs' refusal is the blade's failure, with its cause; a kernel with no login prompt is no boot", () => {
     const console =
-      'Booting from SAN device 0x80\r\nGNU GRUB  version 2.06\r\n[    0.000000] Command line: BOOT_IMAGE=/vmlinuz storage_ip=10.0.2.2 ivid=iqn.x:lab.san root=vl:vl_lab/img_node vl.transport=tcp console=ttyS0,115200n8\r\n';
+      'virtualinux: node01: the SAN refused the login (authorization failure)\r\nvirtualinux: node01 cannot assemble its root: the SAN refused the login (authorization failure) (5 tries)\r\n(initramfs) ';
     expect(bladeOutcome('node01', console)).toEqual({
-      status: 'ok',
-      detail: 'GRUB on VLBOOT started the node kernel, root=vl:vl_lab/img_node',
+      status: 'failed',
+      detail: 'no root: the SAN refused the login (authorization failure) (5 tries)',
     });
+    const kernel =
+      '[    0.000000] Command line: BOOT_IMAGE=/vmlinuz storage_ip=10.0.2.2 ivid=iqn.x:lab.san root=vl:vl_lab/img_node boot=vl\r\n';
+    expect(bladeOutcome('node01', kernel).status).toBe('failed');
   });
 
   test('the summary has one line per step, with its result and time', () => {
