@@ -66,6 +66,7 @@ describe('virtualinux spec', () => {
       'nodes',
       'images',
       'services',
+      'access',
     ]);
     expect(schema.required).toEqual(['cluster', 'san', 'nodes']);
   });

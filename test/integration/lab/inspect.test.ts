@@ -116,7 +116,8 @@ async function makeShared(pv: string): Promise<void> {
   await runner.run(onHost(pv, { tool: 'vgcfgbackup', args: ['-f', backup, layout.vg] }));
   const local = readFileSync(backup, 'utf8').replaceAll(/^\tlock_(type|args) = .*\n/gm, '');
   const shared = local
-    .replace(/^\tflags = \[\]$/m, '$&\n\tlock_type = "sanlock"\n\tlock_args = "1.0.0:lvmlock"')
+    // the VG's flags: [] or, made by the engine, ["NOAUTOACTIVATE"]
+    .replace(/^\tflags = \[.*\]$/m, '$&\n\tlock_type = "sanlock"\n\tlock_args = "1.0.0:lvmlock"')
     .replace(/(\t\tlvmlock \{\n[^}]*?status = \["READ", "WRITE"), "VISIBLE"\]/, '$1]');
   expect(shared.match(/lock_type = "sanlock"|status = \["READ", "WRITE"\]/g)).toHaveLength(2);
   writeFileSync(backup, shared);
