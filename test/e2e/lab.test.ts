@@ -10,7 +10,7 @@
  * initramfs with the reason on the console and a shell.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -26,7 +26,7 @@ import {
   renderHosts,
 } from '../../installer/engine/vlboot.ts';
 import { fwCfgPath, SPEC_FW_CFG } from '../../installer/unattended-protocol.ts';
-import { bladeVm, labBoot } from '../../lab/blades.ts';
+import { BOOT_SCRIPT, bladeVm, ipxeScript, labBoot } from '../../lab/blades.ts';
 import { type LabContext, labSpec } from '../../lab/lab.ts';
 import { labMachine, startMachine } from '../../lab/machines.ts';
 import { labPaths, readState } from '../../lab/state.ts';
@@ -59,18 +59,24 @@ async function onBlade(dir: string, name: string, command: string[], seconds = 1
 
 const labContextFor = (dir: string): LabContext => ({ dir, runner: createRunner(), say: () => {} });
 
-/** a machine with the blade's MACs, as a second blade cabled with a copy of its settings would be */
+/**
+ * A second machine that claims blade `name`: its NICs have that blade's MACs (a replacement board
+ * with cloned MACs), its firmware another initiator name (the installer's: in the SAN's ACL, and
+ * no running machine uses it). With the blade's own initiator name too, the SAN itself would drop
+ * one machine's session for the other's (iSCSI session reinstatement): what is tested here is the
+ * protection of the blade's layer.
+ */
 async function startTwin(dir: string, name: string) {
   const state = readState(dir);
   const { spec } = labSpec(labPaths(dir).spec);
   const blade = expandBlades(spec).find((b) => b.name === name);
-  if (!state || !blade) throw new Error(`no lab or no blade ${name}`);
-  return startMachine(
-    labContextFor(dir),
-    `${name}-twin`,
-    'blade',
-    bladeVm(state, blade, join(labPaths(dir).boot, name)),
-  );
+  if (!state || !blade || !spec.san.chap) throw new Error(`no lab, no CHAP or no blade ${name}`);
+  const tftp = join(labPaths(dir).boot, `${name}-twin`);
+  mkdirSync(tftp, { recursive: true, mode: 0o700 });
+  const secret = readFileSync(labPaths(dir).chapSecret, 'utf8').trim();
+  const script = ipxeScript(spec, { ...blade, name: 'installer' }, { user: spec.san.chap.user, secret });
+  writeFileSync(join(tftp, BOOT_SCRIPT), script, { mode: 0o600 });
+  return startMachine(labContextFor(dir), `${name}-twin`, 'blade', bladeVm(state, blade, tftp));
 }
 
 /** the SAN's CHAP account made again with another secret (over tgtd's socket, never argv) */
