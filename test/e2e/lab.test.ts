@@ -380,15 +380,11 @@ describe('one lab, from lab run to lab down', () => {
   test('lab down stops every machine and the SAN, by pid', async () => {
     const state = readState(dir);
     const pids = [state?.san.pid, ...Object.values(state?.machines ?? {}).map((m) => m.pid)] as number[];
-    // the SAN, the installer, the three blades and node01's twin (stopped ones too: by pid, never by name)
-    expect(Object.keys(state?.machines ?? {}).sort()).toEqual([
-      'installer',
-      'node01',
-      'node01-twin',
-      'node02',
-      'node03',
-    ]);
-    expect(pids).toHaveLength(6);
+    // the SAN and the installer: the tests above powered the blades off, and a stopped machine
+    // leaves the lab's state
+    expect(Object.keys(state?.machines ?? {})).toEqual(['installer']);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(isRunning(pid)).toBe(true);
     const down = await lab(dir, ['down']);
     expect(down.exitCode).toBe(0);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
