@@ -132,4 +132,20 @@ vl_login_cause 24 10.0.2.2:3260; vl_login_cause 19 10.0.2.2:3260; vl_login_cause
       'the iSCSI login to iqn.x:t at 10.0.2.2:3260 failed (iscsistart exit 99)',
     ]);
   });
+
+  test("a layer held elsewhere: the holder's name from the kernel's report of the refused mount", async () => {
+    // recorded from a blade whose layer node01 held (Linux 6.1, ext4 MMP)
+    const dmesg = [
+      '[   27.382811] EXT4-fs warning (device dm-1): ext4_multi_mount_protect:334: MMP interval 42 higher than expected, please wait.',
+      '[   50.100230] EXT4-fs warning (device dm-1): ext4_multi_mount_protect:348: Device is already active on another node.',
+      '[   50.100746] EXT4-fs warning (device dm-1): ext4_multi_mount_protect:348: MMP failure info: last update time: 1795776092, last update node: node01, last update device: dm-1',
+      '[   50.183398] EXT4-fs (dm-0): unmounting filesystem.',
+    ].join('\n');
+    writeFileSync(join(work, 'dmesg'), `${dmesg}\n`);
+    const result = await initramfs(
+      'storage_ip=10.0.2.2 ivid=iqn.x:t root=vl:vg/img_node',
+      `vl_holder_from_log < "${work}/dmesg"; echo "[$(echo 'no such line' | vl_holder_from_log)]"`,
+    );
+    expect(result.stdout.split('\n')).toEqual(['node01', '[]']);
+  });
 });
