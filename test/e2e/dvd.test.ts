@@ -73,7 +73,7 @@ test(
   BOOT_MS + 240_000,
 );
 
-test("the blades' initramfs on the DVD holds the root script, iSCSI, iSER/IPoIB, LVM, overlay and its tools", async () => {
+test("the blades' initramfs on the DVD holds the root script, iSCSI, iSER/IPoIB, multipath, LVM, overlay and its tools", async () => {
   const initrd = join(out, 'blade-initrd.img');
   await execa('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/boot/blade/initrd.img', initrd], {
     stdin: 'ignore',
@@ -90,12 +90,27 @@ test("the blades' initramfs on the DVD holds the root script, iSCSI, iSER/IPoIB,
     'mlx4_ib',
     'mlx5_ib',
     'dm-mod',
+    'dm-multipath',
+    'dm-round-robin',
     'overlay',
     'ext4',
     'vfat',
   ];
   expect(modules.filter((module) => !has(new RegExp(`/${module}\\.ko(\\.[a-z]+)?$`)))).toEqual([]);
-  const tools = ['scripts/vl', 'iscsistart', 'lvm', 'debugfs', 'busybox', 'ipconfig'];
+  const tools = [
+    'scripts/vl',
+    'iscsistart',
+    'lvm',
+    'multipath',
+    'kpartx',
+    'dmsetup',
+    'debugfs',
+    'busybox',
+    'ipconfig',
+  ];
+  // multipath's checkers and its configuration (find_multipaths strict, from overlays/node)
+  expect(has(/^(usr\/)?lib\/multipath\/libchecktur\.so$/)).toBe(true);
+  expect(has(/^etc\/multipath\.conf$/)).toBe(true);
   expect(tools.filter((tool) => !has(new RegExp(`(^|/)${tool}$`)))).toEqual([]);
   // the boot script is the one in overlays/node
   const script = await execa('sh', ['-c', `zstd -dc "${initrd}" | cpio -i --quiet --to-stdout scripts/vl`]);

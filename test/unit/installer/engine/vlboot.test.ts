@@ -133,6 +133,47 @@ vl_login_cause 24 10.0.2.2:3260; vl_login_cause 19 10.0.2.2:3260; vl_login_cause
     ]);
   });
 
+  test('several portals: a session on each that answers, the paths joined by dm-multipath; one portal: no multipath', async () => {
+    // iscsistart, multipath, dmsetup, modprobe and udev are fakes that record their calls: the real
+    // ones need the SAN and device-mapper (the lab's blades boot with one portal)
+    const fakes = `
+calls="${work}/calls"; : > "$calls"
+iscsistart() { echo "iscsistart $*" >> "$calls"; case "$*" in *"-a 10.0.0.2 "*) return 8 ;; esac; return 0; }
+multipath() { echo "multipath $*" >> "$calls"; }
+dmsetup() { echo "dmsetup $*" >> "$calls"; case "$*" in "ls --target multipath") printf '36001405abc\t(254:0)\n' ;; esac; }
+modprobe() { echo "modprobe $*" >> "$calls"; }
+wait_for_udev() { :; }
+vl_has_session() { return 1; }
+vl_credentials() { VL_INITIATOR=iqn.x:lab.node01; }
+vl_session_disks() { printf '/dev/sdb\n/dev/sdc\n'; }
+VL_ISCSI_LOG="${work}/iscsistart.log"`;
+    const several = await initramfs(
+      'storage_ip=10.0.0.1,10.0.0.2,10.0.0.3 ivid=iqn.x:t root=vl:vg/img_node',
+      `vl_cmdline; ${fakes}
+vl_login; echo "status $? sessions $VL_SESSIONS"; cat "$calls"`,
+    );
+    const lines = several.stdout.split('\n');
+    expect(lines).toContain('virtualinux: logged in to iqn.x:t at 10.0.0.1:3260 as iqn.x:lab.node01');
+    expect(lines).toContain(
+      'virtualinux: the SAN at 10.0.0.2:3260 does not answer (connection refused or timed out)',
+    );
+    expect(lines).toContain('virtualinux: logged in to iqn.x:t at 10.0.0.3:3260 as iqn.x:lab.node01');
+    expect(lines).toContain('virtualinux: multipath over /dev/sdb /dev/sdc as 36001405abc');
+    expect(lines).toContain('status 0 sessions 2');
+    expect(lines.filter((line) => line.startsWith('iscsistart '))).toHaveLength(3);
+    expect(lines).toContain('modprobe -q dm_multipath');
+    expect(lines).toContain('multipath -a /dev/sdb');
+    expect(lines).toContain('dmsetup ls --target multipath --exec kpartx -a -p -part');
+
+    const one = await initramfs(
+      'storage_ip=10.0.0.1 ivid=iqn.x:t root=vl:vg/img_node',
+      `vl_cmdline; ${fakes}
+vl_login; echo "status $? sessions $VL_SESSIONS"; cat "$calls"`,
+    );
+    expect(one.stdout).toContain('status 0 sessions 1');
+    expect(one.stdout).not.toMatch(/multipath|dm_multipath/);
+  });
+
   test("a layer held elsewhere: the holder's name from the kernel's report of the refused mount", async () => {
     // recorded from a blade whose layer node01 held (Linux 6.1, ext4 MMP)
     const dmesg = [
