@@ -186,15 +186,24 @@ const inspect: Command = {
   args: '',
   summary:
     "what the install wrote on the LUN, read on this machine: partitions, VLBOOT's files, LVM (needs root)",
-  options: { ...dirOption, lun: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    ...dirOption,
+    lun: { type: 'string' },
+    json: { type: 'boolean' },
+    checksum: { type: 'string', multiple: true },
+  },
   optionHelp: [
     "--lun FILE      a LUN file to read instead of the lab's (DIR/san/lunN.img)",
     '--json          the inspection as JSON: two installs of one spec give the same',
+    "--checksum LV   the sha256 of that logical volume's contents too (repeatable): was it written?",
   ],
   async run(input) {
     const context = labContext(input);
     const file = resolve(stringOption(input.values, 'lun') ?? labLunFile(context.dir));
-    const inspection = await inspectLun(file, context.runner);
+    const checksums = input.values.checksum;
+    const inspection = await inspectLun(file, context.runner, {
+      checksums: Array.isArray(checksums) ? checksums.filter((name) => typeof name === 'string') : [],
+    });
     input.io.out.write(
       input.values.json === true
         ? `${JSON.stringify(inspection, null, 2)}\n`

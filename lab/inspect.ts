@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
 import { UserError } from '../core/errors.ts';
 import type { Command } from '../core/exec/command.ts';
 import type { Runner } from '../core/exec/runner.ts';
@@ -27,7 +28,10 @@ import { formatBytes } from '../core/exec/units.ts';
 import { BOOT_LABEL } from '../core/spec/derive.ts';
 import { GPT_TYPES } from '../installer/engine/layout.ts';
 import {
+  lvmNumber,
+  lvmReport,
   lvmReportCommands,
+  parseJson,
   parseLvmReports,
   parseSfdisk,
   parseWipefs,
@@ -51,8 +55,18 @@ export interface PartitionInspection {
   label?: string;
 }
 
-/** as the installer observes it: the visible volumes (a shared VG's lease volume lvmlock is hidden) */
-export type VolumeGroupInspection = VolumeGroupObservation;
+/**
+ * as the installer observes it: the visible volumes (a shared VG's lease volume lvmlock is hidden);
+ * a volume asked for with `checksums` has the sha256 of its contents, read from the LUN file
+ */
+export type VolumeGroupInspection = Omit<VolumeGroupObservation, 'logicalVolumes'> & {
+  logicalVolumes: Array<VolumeGroupObservation['logicalVolumes'][number] & { sha256?: string }>;
+};
+
+export interface InspectOptions {
+  /** logical volumes (by name, in any VG) whose contents are hashed: "nothing was written" checks */
+  checksums?: string[];
+}
 
 export interface LunInspection {
   bytes: number;
@@ -97,6 +111,95 @@ export function hostLvmReports(physicalVolumes: string[], lvmDir: string): { vgs
   const { vgs, lvs } = lvmReportCommands(physicalVolumes);
   const onHost = (command: Command): Command => ({ ...command, env: lvmEnvironment(lvmDir) });
   return { vgs: onHost(vgs), lvs: onHost(lvs) };
+}
+
+/** where each logical volume's extents are: one row per segment, and each PV's first extent */
+export function extentReports(
+  physicalVolumes: string[],
+  lvmDir: string,
+): { pvs: Command; segments: Command } {
+  const scope = ['--readonly', '--shared', '--reportformat', 'json', '--units', 'b', '--nosuffix'];
+  const devices = physicalVolumes.flatMap((device) => ['--devices', device]);
+  const env = lvmEnvironment(lvmDir);
+  return {
+    pvs: { tool: 'pvs', args: [...scope, ...devices, '-o', 'pv_name,pe_start'], env },
+    segments: {
+      tool: 'lvs',
+      args: [...scope, ...devices, '--segments', '-o', 'vg_name,lv_name,seg_start_pe,segtype,seg_pe_ranges'],
+      env,
+    },
+  };
+}
+
+/** a byte range of the LUN file */
+export interface FileRange {
+  start: number;
+  bytes: number;
+}
+
+const PvRow = z.object({ pv_name: z.string(), pe_start: lvmNumber });
+const SegmentRow = z.object({
+  vg_name: z.string(),
+  lv_name: z.string(),
+  seg_start_pe: lvmNumber,
+  segtype: z.string(),
+  seg_pe_ranges: z.string(),
+});
+
+/**
+ * The byte ranges of the LUN file that hold each volume, in the volume's order: a linear segment
+ * `PV:first-last` is extents first..last of PV, which starts `offsets[PV]` bytes into the file and
+ * has its first extent `pe_start` bytes into itself. Keyed `vg/lv`.
+ */
+export function volumeRanges(
+  pvs: string,
+  segments: string,
+  extentBytes: (vg: string) => number,
+  offsets: ReadonlyMap<string, number>,
+): Map<string, FileRange[]> {
+  const starts = new Map(
+    parseJson('pvs', lvmReport('pv', PvRow), pvs).map((pv) => [pv.pv_name, pv.pe_start]),
+  );
+  const rows = parseJson('lvs', lvmReport('seg', SegmentRow), segments).sort(
+    (a, b) => a.seg_start_pe - b.seg_start_pe,
+  );
+  const ranges = new Map<string, FileRange[]>();
+  for (const row of rows) {
+    const key = `${row.vg_name}/${row.lv_name}`;
+    const match = /^(\S+):(\d+)-(\d+)$/.exec(row.seg_pe_ranges.trim());
+    if (row.segtype !== 'linear' || !match) {
+      throw new UserError(
+        `${key} has a ${row.segtype} segment (${row.seg_pe_ranges || 'no extents'}): lab inspect hashes linear volumes only`,
+      );
+    }
+    const [, pv = '', first = '0', last = '0'] = match;
+    const offset = offsets.get(pv);
+    const peStart = starts.get(pv);
+    if (offset === undefined || peStart === undefined) {
+      throw new UserError(`${key} lies on ${pv}, which is not a partition of the LUN read here`);
+    }
+    const size = extentBytes(row.vg_name);
+    const list = ranges.get(key) ?? [];
+    list.push({
+      start: offset + peStart + Number(first) * size,
+      bytes: (Number(last) - Number(first) + 1) * size,
+    });
+    ranges.set(key, list);
+  }
+  return ranges;
+}
+
+async function sha256OfRanges(file: string, ranges: FileRange[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const range of ranges) {
+    for await (const chunk of createReadStream(file, {
+      start: range.start,
+      end: range.start + range.bytes - 1,
+    })) {
+      hash.update(chunk as Buffer);
+    }
+  }
+  return hash.digest('hex');
 }
 
 // mtools checks a FAT's geometry against the disk's, which a file at an offset does not have
@@ -207,7 +310,11 @@ async function withLoops<T>(
 }
 
 /** Reads what is on the LUN file; needs root (loop devices) once there is a partition table. */
-export async function inspectLun(file: string, runner: Runner): Promise<LunInspection> {
+export async function inspectLun(
+  file: string,
+  runner: Runner,
+  options: InspectOptions = {},
+): Promise<LunInspection> {
   const bytes = lunSize(file);
   const table = parseSfdisk((await runner.run(sfdiskCommand(file))).stdout);
   if (!table) return { bytes, partitions: [], volumeGroups: [] };
@@ -223,12 +330,15 @@ export async function inspectLun(file: string, runner: Runner): Promise<LunInspe
     return await withLoops(runner, async (attach) => {
       const partitions: PartitionInspection[] = [];
       const physicalVolumes: string[] = [];
+      // where each partition's loop device starts in the file: volumes are hashed from the file
+      const offsets = new Map<string, number>();
       for (const p of [...table.partitions].sort((a, b) => a.number - b.number)) {
         const device = await attach(attachReadOnly(file, p));
         const found = parseWipefs((await runner.run(wipefsCommand(device))).stdout);
         const signatures = [...new Set(found.map((s) => s.type))].sort(byText);
         const label = found.find((s) => s.label !== undefined)?.label;
         if (signatures.includes('LVM2_member')) physicalVolumes.push(device);
+        offsets.set(device, p.start);
         partitions.push({
           number: p.number,
           ...(p.name !== undefined && { name: p.name }),
@@ -247,7 +357,11 @@ export async function inspectLun(file: string, runner: Runner): Promise<LunInspe
         partitionTable: { type: table.type },
         partitions,
         ...(vlboot && { vlboot }),
-        volumeGroups: await readVolumeGroups(physicalVolumes, work, runner),
+        volumeGroups: await readVolumeGroups(physicalVolumes, work, runner, {
+          file,
+          offsets,
+          names: options.checksums ?? [],
+        }),
       };
     });
   } finally {
@@ -259,6 +373,7 @@ async function readVolumeGroups(
   physicalVolumes: string[],
   work: string,
   runner: Runner,
+  checksums: { file: string; offsets: ReadonlyMap<string, number>; names: string[] },
 ): Promise<VolumeGroupInspection[]> {
   if (physicalVolumes.length === 0) return [];
   const lvmDir = join(work, 'lvm');
@@ -267,7 +382,7 @@ async function readVolumeGroups(
   const reports = hostLvmReports(physicalVolumes, lvmDir);
   const vgs = await runner.run(reports.vgs);
   const lvs = await runner.run(reports.lvs);
-  return parseLvmReports(vgs.stdout, lvs.stdout)
+  const groups: VolumeGroupInspection[] = parseLvmReports(vgs.stdout, lvs.stdout)
     .map((vg) => ({
       ...vg,
       tags: [...vg.tags].sort(byText),
@@ -276,6 +391,34 @@ async function readVolumeGroups(
         .sort(byName),
     }))
     .sort(byName);
+  if (checksums.names.length === 0) return groups;
+
+  const missing = checksums.names.filter(
+    (name) => !groups.some((vg) => vg.logicalVolumes.some((lv) => lv.name === name)),
+  );
+  if (missing.length > 0) {
+    throw new UserError(
+      `no logical volume ${missing.join(', ')} on the LUN`,
+      `the LUN has: ${groups.flatMap((vg) => vg.logicalVolumes.map((lv) => lv.name)).join(', ') || 'none'}`,
+    );
+  }
+  const extents = extentReports(physicalVolumes, lvmDir);
+  const ranges = volumeRanges(
+    (await runner.run(extents.pvs)).stdout,
+    (await runner.run(extents.segments)).stdout,
+    (name) => groups.find((vg) => vg.name === name)?.extentBytes ?? 0,
+    checksums.offsets,
+  );
+  for (const vg of groups) {
+    for (const lv of vg.logicalVolumes) {
+      if (!checksums.names.includes(lv.name)) continue;
+      const where = ranges.get(`${vg.name}/${lv.name}`);
+      if (!where)
+        throw new UserError(`LVM reported no extents for ${vg.name}/${lv.name}: it cannot be hashed`);
+      lv.sha256 = await sha256OfRanges(checksums.file, where);
+    }
+  }
+  return groups;
 }
 
 /** the LUN of the lab in `dir`: the one its spec (DIR/cluster.yaml, kept by lab down) names */
@@ -350,6 +493,7 @@ export function formatInspection(inspection: LunInspection, file?: string): stri
           formatBytes(lv.bytes),
           lv.readOnly ? 'read-only' : 'writable',
           lv.tags.length > 0 ? `tags ${lv.tags.join(', ')}` : '',
+          lv.sha256 ? `sha256 ${lv.sha256}` : '',
         ]),
       ),
     );

@@ -183,7 +183,7 @@ const WipefsReport = z.object({
   ),
 });
 
-const lvmNumber = z.string().regex(/^\d+$/).transform(Number);
+export const lvmNumber = z.string().regex(/^\d+$/).transform(Number);
 const lvmTags = z.string().transform((tags) => (tags === '' ? [] : tags.split(',')));
 
 const VgRow = z.object({
@@ -203,7 +203,7 @@ const LvRow = z.object({
   lv_permissions: z.string(),
 });
 
-const lvmReport = <Row extends z.ZodType>(key: 'vg' | 'lv', row: Row) =>
+export const lvmReport = <Row extends z.ZodType>(key: 'vg' | 'lv' | 'pv' | 'seg', row: Row) =>
   z
     .object({ report: z.array(z.object({ [key]: z.array(row).default([]) })) })
     .transform(({ report }) => report.flatMap((section) => (section[key] ?? []) as z.infer<Row>[]));
@@ -221,7 +221,11 @@ export class ObservationError extends UserError {
   }
 }
 
-function parseJson<Schema extends z.ZodType>(tool: string, schema: Schema, output: string): z.infer<Schema> {
+export function parseJson<Schema extends z.ZodType>(
+  tool: string,
+  schema: Schema,
+  output: string,
+): z.infer<Schema> {
   let json: unknown;
   try {
     json = JSON.parse(output);

@@ -97,7 +97,13 @@ interface Inspection {
   volumeGroups: Array<{
     name: string;
     tags: string[];
-    logicalVolumes: Array<{ name: string; bytes: number; tags: string[]; readOnly: boolean }>;
+    logicalVolumes: Array<{
+      name: string;
+      bytes: number;
+      tags: string[];
+      readOnly: boolean;
+      sha256?: string;
+    }>;
   }>;
 }
 
@@ -105,6 +111,14 @@ async function inspect(dir: string): Promise<Inspection> {
   const result = await lab(dir, ['inspect', '--json']);
   expect(result.exitCode, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as Inspection;
+}
+
+/** the sha256 of these volumes' contents, read from the LUN file on the host: was anything written? */
+async function volumeHashes(dir: string, names: string[]): Promise<Record<string, string | undefined>> {
+  const result = await lab(dir, ['inspect', '--json', ...names.flatMap((name) => ['--checksum', name])]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  const volumes = (JSON.parse(result.stdout) as Inspection).volumeGroups.flatMap((vg) => vg.logicalVolumes);
+  return Object.fromEntries(names.map((name) => [name, volumes.find((lv) => lv.name === name)?.sha256]));
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -197,6 +211,9 @@ describe('one lab, from lab run to lab down', () => {
   }, 1_800_000);
 
   test('a second machine that claims node01 while node01 runs stops in its initramfs: the layer is in use elsewhere, nothing is mounted', async () => {
+    // the running blades write their own layers; the golden image and vl_meta nobody writes
+    const untouched = ['img_node', 'vl_meta'];
+    const before = await volumeHashes(dir, untouched);
     const twin = await startTwin(dir, 'node01');
     try {
       await twin.waitFor(/cannot assemble its root/, 900_000);
@@ -204,15 +221,21 @@ describe('one lab, from lab run to lab down', () => {
         /virtualinux: node01: vl_lab\/node_node01 is in use by another machine \(node01\): a blade's layer is mounted by one machine only/,
       );
       await twin.waitFor(/\(initramfs\) /, 60_000);
+      // the layer (dm-1, activated after the image dm-0) was never mounted by the twin
+      expect(twin.serialLog()).not.toMatch(/EXT4-fs \(dm-1\): mounted/);
       // node01 runs on, on its own layer
       expect((await onBlade(dir, 'node01', ['cat', '/root/proof'])).stdout.trim()).toBe('made-on-node01');
     } finally {
       await twin.stop();
     }
+    expect(await volumeHashes(dir, untouched)).toEqual(before);
   }, 1_200_000);
 
   test('a SAN whose CHAP secret changed after the firmware booted: the initramfs says the login was refused and gives a shell', async () => {
     await labMachine(dir, 'node03').stop();
+    // node03 is off: its layer, the golden image and vl_meta must read the same after its failed boot
+    const untouched = ['node_node03', 'img_node', 'vl_meta'];
+    const before = await volumeHashes(dir, untouched);
     const [node03] = await labBoot(labContextFor(dir), ['node03']);
     if (!node03) throw new Error('node03 did not start');
     // the firmware loaded GRUB, the kernel and the initramfs with the right secret; then the SAN's changes
@@ -230,6 +253,7 @@ describe('one lab, from lab run to lab down', () => {
       await setChapSecret(dir, 'lab', secret);
       await node03.stop();
     }
+    expect(await volumeHashes(dir, untouched)).toEqual(before);
   }, 1_800_000);
 
   test('the blades power off; the LUN, read on the host from its file, holds the layout', async () => {

@@ -301,6 +301,40 @@ describe('lab inspect reads what an install wrote on the LUN file', () => {
     expect(await residue()).toEqual(before);
   });
 
+  test("--checksum hashes a volume's contents from the LUN file: a write into one volume changes its hash only", async () => {
+    const zeros = (bytes: number) => sha256(Buffer.alloc(bytes));
+    const hashed = async (names: string[]) =>
+      Object.fromEntries(
+        (await inspectLun(lun, runner, { checksums: names })).volumeGroups
+          .flatMap((vg) => vg.logicalVolumes)
+          .filter((lv) => lv.sha256 !== undefined)
+          .map((lv) => [lv.name, lv.sha256]),
+      );
+    // nothing was ever written into the volumes: each reads as zeros, as many as its size
+    expect(await hashed(['node_node01', 'vl_meta'])).toEqual({
+      node_node01: zeros(32 * MiB),
+      vl_meta: zeros(64 * MiB),
+    });
+    // where node_node01 lies, from LVM's own metadata text as makeShared last backed it up (not
+    // from the reports inspect reads)
+    const text = readFileSync(join(work, 'vg.txt'), 'utf8');
+    const peStart = Number(/pe_start = (\d+)/.exec(text)?.[1]) * 512;
+    const firstExtent = Number(/\bnode_node01 \{[\s\S]*?stripes = \[\s*"pv0", (\d+)/.exec(text)?.[1]);
+    const marker = Buffer.from('written by a blade');
+    const at = pvExtent.start + peStart + firstExtent * EXTENT_BYTES + 4096;
+    await execa('dd', [`of=${lun}`, 'bs=1', `seek=${at}`, 'conv=notrunc', 'status=none'], { input: marker });
+    const expected = Buffer.alloc(32 * MiB);
+    marker.copy(expected, 4096);
+    expect(await hashed(['node_node01', 'vl_meta'])).toEqual({
+      node_node01: sha256(expected),
+      vl_meta: zeros(64 * MiB),
+    });
+    await expect(inspectLun(lun, runner, { checksums: ['node_node09'] })).rejects.toThrow(
+      'no logical volume node_node09 on the LUN',
+    );
+    expect(await residue()).toEqual(before);
+  });
+
   test('virtualinux lab inspect: --json is the inspection, without it a report', async () => {
     const lab = (args: string[]) =>
       execa(process.execPath, [bin, 'lab', 'inspect', ...args], { reject: false, stdin: 'ignore' });
@@ -319,6 +353,12 @@ describe('lab inspect reads what an install wrote on the LUN file', () => {
       /^volume group vl_lab: shared \(sanlock\), .*; tags virtualinux, vl\.cluster=lab$/m,
     );
     expect(report.stdout).toMatch(/^ {2}img_node +64\.0 MiB +read-only +tags vl\.image=node$/m);
+    const hashed = await lab(['--lun', lun, '--checksum', 'vl_meta', '--checksum', 'img_node']);
+    expect(hashed.stdout).toMatch(
+      /^ {2}vl_meta +64\.0 MiB +writable +tags vl\.done=meta, vl\.format=1 +sha256 [0-9a-f]{64}$/m,
+    );
+    expect(hashed.stdout).toMatch(/^ {2}img_node .* sha256 [0-9a-f]{64}$/m);
+    expect(hashed.stdout).not.toMatch(/^ {2}node_node01 .*sha256/m);
 
     const noLab = await lab(['--dir', join(work, 'no-lab')]);
     expect(noLab.exitCode).toBe(1);
