@@ -92,6 +92,40 @@ export function bladeVm(state: LabState, blade: Blade, tftpDir: string, sshPort?
   };
 }
 
+/** the root of a blade booted from a local disk: the node image's filesystem on the first virtio disk */
+export const LOCAL_ROOT = '/dev/vda';
+
+/**
+ * The same blade booting the node image from a local disk instead of the SAN (bench/boot.ts
+ * compares the two): its memory, CPUs, NICs and devices, with QEMU loading the image's kernel and
+ * initramfs itself. Without boot=vl the initramfs mounts root= as any Debian system does.
+ */
+export function localDiskBladeVm(
+  state: LabState,
+  blade: Blade,
+  disk: string,
+  boot: { kernel: string; initrd: string },
+): VmOptions {
+  const san = bladeVm(state, blade, '');
+  return {
+    ...san,
+    // a machine that cannot boot stops, rather than boot again and again
+    reboots: false,
+    nics: [
+      { mac: bladeSifMac(blade), net: { kind: 'user' } },
+      { mac: blade.mac, net: { kind: 'mcast', ...state.network } },
+    ],
+    disks: [{ file: disk, format: 'raw' }],
+    kernel: {
+      kernel: boot.kernel,
+      initrd: boot.initrd,
+      // VLBOOT's consoles and interface names (installer/engine/vlboot.ts); noresume: a swap the
+      // build host had is not waited for
+      append: `root=${LOCAL_ROOT} rw noresume net.ifnames=0 console=tty0 console=ttyS0,115200n8`,
+    },
+  };
+}
+
 /** the blades the names designate (every blade for none); an unknown name is an error with a did-you-mean */
 export function selectBlades(spec: Spec, names: string[]): Blade[] {
   const blades = expandBlades(spec);

@@ -128,7 +128,11 @@ export async function labRun(
   return { ok: steps.every((s) => s.status !== 'failed'), steps };
 }
 
-async function waitForBlade(vm: LabVm, timeoutMs: number): Promise<{ status: StepStatus; detail: string }> {
+/** waits for the blade's login prompt (or a failure its console says), then tells how its boot went */
+export async function waitForBlade(
+  vm: LabVm,
+  timeoutMs: number,
+): Promise<{ status: StepStatus; detail: string }> {
   try {
     await vm.waitFor(
       new RegExp(`(${SANBOOT_FAILED}.*|^${vm.name} login:|${ROOT_FAILED.source})`, 'm'),
