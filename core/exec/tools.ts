@@ -48,6 +48,7 @@ const packages: Record<string, string> = {
   'mkfs.ext4': 'e2fsprogs',
   e2fsck: 'e2fsprogs',
   tune2fs: 'e2fsprogs',
+  getfattr: 'attr',
   losetup: 'mount',
   mount: 'mount',
   umount: 'mount',
