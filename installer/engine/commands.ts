@@ -124,6 +124,27 @@ export const lvchange = (vg: string, lv: string, change: LvChange): Command => (
 
 export const vgDeactivate = (vg: string): Command => ({ tool: 'vgchange', args: ['-an', vg] });
 
+/** a rename is one metadata commit: the volume has the old name or the new one, never neither */
+export const lvrename = (vg: string, from: string, to: string): Command => ({
+  tool: 'lvrename',
+  args: [vg, from, to],
+});
+
+export const lvremove = (vg: string, lv: string): Command => ({
+  tool: 'lvremove',
+  args: ['-y', `${vg}/${lv}`],
+});
+
+/** multi-mount protection: exit 0 when no machine holds the filesystem, 1 when one does (after MMP's wait) */
+export const mmpStatus = (device: string): Command => ({
+  tool: 'e2mmpstatus',
+  args: [device],
+  allowExitCodes: [1],
+});
+
+/** the MMP block itself: node_name, the last update's time and device */
+export const mmpInfo = (device: string): Command => ({ tool: 'e2mmpstatus', args: ['-i', device] });
+
 /** a device-mapper device goes; --retry: udev may still hold it for a moment */
 export const dmRemove = (name: string): Command => ({ tool: 'dmsetup', args: ['remove', '--retry', name] });
 
@@ -162,6 +183,12 @@ export const mkdir = (...paths: string[]): Command => ({ tool: 'mkdir', args: ['
 export const mount = (device: string, directory: string, type: string): Command => ({
   tool: 'mount',
   args: ['-t', type, device, directory],
+});
+
+/** read-only without replaying the journal: nothing is written, and MMP is not taken (ext4 takes it for rw only) */
+export const mountReadOnly = (device: string, directory: string, type: string): Command => ({
+  tool: 'mount',
+  args: ['-t', type, '-o', 'ro,noload', device, directory],
 });
 
 export const umount = (directory: string): Command => ({ tool: 'umount', args: [directory] });
