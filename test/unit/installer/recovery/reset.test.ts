@@ -8,7 +8,7 @@ import { formatCommand } from '../../../../core/exec/command.ts';
 import type { LogicalVolumeObservation, LunObservation } from '../../../../installer/engine/observation.ts';
 import { parseLunObservation } from '../../../../installer/engine/observation.ts';
 import { planReset, type ResetPlan, ResetRefusal } from '../../../../installer/recovery/reset.ts';
-import { exampleSpec, recorded } from '../engine/fixtures/recorded.ts';
+import { catchRefusal, exampleSpec, recorded } from '../engine/fixtures/recorded.ts';
 
 const spec = exampleSpec();
 const complete = parseLunObservation(recorded('complete'));
@@ -32,15 +32,7 @@ function withVolumes(changes: Record<string, 'ready' | 'unready' | 'absent'>): L
   return { ...complete, volumeGroups: [{ ...vg, logicalVolumes: volumes }] };
 }
 
-function refusal(run: () => unknown): ResetRefusal {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ResetRefusal) return error;
-    throw error;
-  }
-  throw new Error('expected the reset to be refused');
-}
+const refusal = (run: () => unknown) => catchRefusal(run, ResetRefusal);
 
 describe('resetting a blade of an installed cluster', () => {
   test('a new layer is made beside the old, then renamed into its place; nothing else is named', () => {
