@@ -100,12 +100,14 @@ export const Network = section({
     .describe('virtual IPs of passive services; absent ones are counted down from the top of the network'),
 }).describe('the cluster network');
 
+const AbsolutePath = text('an absolute path').regex(/^\/\S*$/, {
+  error: 'expected an absolute path like /home',
+});
+
 export const SharedVolume = section({
   name: Hostname.describe('volume name: shared_<name>'),
   size: Size.describe('volume size'),
-  mount: text('an absolute path')
-    .regex(/^\/\S*$/, { error: 'expected an absolute path like /home' })
-    .describe('where the blades mount it'),
+  mount: AbsolutePath.describe('where the blades mount it'),
   export: z.enum(['nfs', 'none']).default('nfs').describe('nfs: served by the VIP holder to every blade'),
 });
 
@@ -125,6 +127,14 @@ export const Storage = section({
     .array(SharedVolume)
     .prefault([{ name: 'home', size: '8GiB', mount: '/home' }])
     .describe('shared data volumes; default: home, 8 GiB, on /home over NFS'),
+  persistent: z
+    .array(
+      AbsolutePath.refine((path) => path !== '/', {
+        error: 'the whole root cannot be persistent: a reset keeps only some paths',
+      }),
+    )
+    .default(['/root'])
+    .describe("paths of a blade's root that `virtualinux reset --keep-data` carries into the factory layer"),
 }).describe('the volumes on the LUN (sizes like 512MiB, 4GiB, 4G)');
 
 export const NodeEntry = section({

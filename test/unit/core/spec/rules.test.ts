@@ -324,3 +324,18 @@ describe('defaults', () => {
     expect(spec.storage.bladeLayer).toBe(4 * 2 ** 30);
   });
 });
+
+describe('storage.persistent: what a reset with --keep-data carries over', () => {
+  test('defaults to /root; absolute paths are taken; the whole root and relative paths are refused, located', () => {
+    expect(valid(example).storage.persistent).toEqual(['/root']);
+    const paths = edit(example, [
+      '  bladeLayer: 2GiB\n',
+      '  bladeLayer: 2GiB\n  persistent: [/root, /etc/ssh, /, var/lib]\n',
+    ]);
+    const line = lineOf(paths, 'persistent:');
+    expect(problems(paths)).toEqual([
+      `cluster.yaml:${line}:33: storage.persistent[2]: the whole root cannot be persistent: a reset keeps only some paths`,
+      `cluster.yaml:${line}:36: storage.persistent[3]: expected an absolute path like /home`,
+    ]);
+  });
+});
