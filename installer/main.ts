@@ -17,6 +17,7 @@ import { version } from '../core/version.ts';
 import { parseBootRequest, primaryConsole } from './boot-request.ts';
 import { installCommands } from './engine/command.ts';
 import { liveMachine, observeSpecSources } from './machine.ts';
+import { recoveryCommands } from './recovery/command.ts';
 import { runSession } from './session.ts';
 import { terminalConsole } from './terminal.ts';
 import { runUnattended, type UnattendedOptions } from './unattended.ts';
@@ -111,8 +112,12 @@ async function unattendedOnce(options: Omit<UnattendedOptions, 'write'>): Promis
   return `Unattended install: ${status} (its messages are above; s for a shell).`;
 }
 
-/** what `virtualinux` can do on the live system: the install engine, and checking a spec */
-const liveCommands = [...installCommands, ...specCommands.filter((c) => c.words.join(' ') === 'spec check')];
+/** what `virtualinux` can do on the live system: the install engine, recovery, and checking a spec */
+const liveCommands = [
+  ...installCommands,
+  ...recoveryCommands,
+  ...specCommands.filter((c) => c.words.join(' ') === 'spec check'),
+];
 
 async function main(argv: string[]): Promise<number> {
   // `virtualinux install ...` (overlays/live/usr/local/bin/virtualinux): a command, not the menu

@@ -1,6 +1,7 @@
 /** The `virtualinux` command on a build host or an administrator's machine: every command. */
 import { imageCommands } from '../../images/commands.ts';
 import { installCommands } from '../../installer/engine/command.ts';
+import { recoveryCommands } from '../../installer/recovery/command.ts';
 import { dvdCommands } from '../../iso/commands.ts';
 import { labCommands } from '../../lab/commands.ts';
 import { specCommands } from '../spec/commands.ts';
@@ -12,6 +13,7 @@ export const commands: Command[] = [
   ...imageCommands,
   ...dvdCommands,
   ...installCommands,
+  ...recoveryCommands,
   ...labCommands,
 ];
 

@@ -64,10 +64,10 @@ export interface ResetOptions {
   /** reset a blade whose layer MMP shows in use: the administrator says the holder is dead */
   force?: boolean;
   /**
-   * paths (absolute, in the blade's root) copied from the old layer into the new one: those of the
-   * spec's persistent paths that the old layer holds (the drift report lists them)
+   * by blade: paths (absolute, in the blade's root) copied from the old layer into the new one —
+   * those of the spec's persistent paths that the old layer holds (keptPaths, from the drift report)
    */
-  keep?: string[];
+  keep?: Record<string, string[]>;
   /** where volumes are mounted while persistent paths are copied */
   workDir?: string;
 }
@@ -94,6 +94,16 @@ export const layerNames = (blade: Pick<Blade, 'name'>) => {
   const layer = bladeVolume(blade);
   return { layer, fresh: `${layer}${NEW_SUFFIX}`, old: `${layer}${OLD_SUFFIX}` };
 };
+
+/**
+ * Of the spec's persistent paths, those a blade's layer holds something of (from its drift): what a
+ * reset with --keep-data copies. A path the blade never touched is the image's, and stays so.
+ */
+export function keptPaths(persistent: string[], drift: Array<{ path: string }>): string[] {
+  return persistent.filter((path) =>
+    drift.some((entry) => entry.path === path || entry.path.startsWith(`${path}/`)),
+  );
+}
 
 /** the cluster's VG on the LUN, or a refusal that says what is there instead */
 function clusterVg(spec: Spec, lun: LunObservation): VolumeGroupObservation {
@@ -241,7 +251,6 @@ export function planReset(
   const vg = clusterVg(spec, lun);
   const blades = selectedBlades(spec, names, options.all === true);
   const bytes = alignUp(spec.storage.bladeLayer, EXTENT_BYTES);
-  const keep = options.keep ?? [];
   const workDir = options.workDir ?? DEFAULT_WORK_DIR;
   const volume = (name: string) => vg.logicalVolumes.find((lv) => lv.name === name);
 
@@ -284,6 +293,7 @@ export function planReset(
         ]
       : [];
     const current = leftOver ? { ...seen, old: undefined } : seen;
+    const keep = options.keep?.[blade.name] ?? [];
     const make = freshReady ? [] : [makeLayer(vg.name, blade, bytes, current, keep, workDir)];
     const swap = swapLayer(vg.name, blade, current, make.length > 0);
     actions.push(...cleanup, ...make, ...(swap ? [swap] : []));

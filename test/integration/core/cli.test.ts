@@ -87,6 +87,8 @@ describe('usage', () => {
       '  virtualinux image list',
       '  virtualinux dvd build',
       '  virtualinux install',
+      '  virtualinux reset',
+      '  virtualinux drift',
       '  virtualinux lab up',
       '  virtualinux lab install',
       '  virtualinux lab boot',
@@ -139,6 +141,35 @@ describe('virtualinux install, away from the DVD', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(
       /^virtualinux: san\.chap\.secret: the secret file \/etc\/virtualinux\/chap\.secret \(file:\/etc\/virtualinux\/chap\.secret\) does not exist\n/,
+    );
+    expect(run.stderr).not.toMatch(STACK);
+  });
+});
+
+describe('virtualinux reset and drift, away from the SAN', () => {
+  const example = new URL('../../../core/spec/example.yaml', import.meta.url).pathname;
+
+  test.each([
+    [['reset', '--spec', example], 'virtualinux: name the blades to reset, or --all'],
+    [
+      ['reset', '--spec', example, '--all', 'node01'],
+      'virtualinux: --all resets every blade: name none with it',
+    ],
+    [['reset', 'node01'], 'virtualinux: --spec FILE is needed'],
+    [['drift', '--spec', example], 'virtualinux: name one blade'],
+    [['drift', '--spec', example, 'node01', 'node02'], 'virtualinux: name one blade'],
+  ])('%j is a usage error, before anything runs', async (args, first) => {
+    const result = await cli(args);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe(first);
+    expect(result.stderr).toMatch(/\n {2}usage: virtualinux (reset|drift) --spec FILE /);
+  });
+
+  test('a spec whose CHAP secret is missing is refused before the network is touched', async () => {
+    const run = await cli(['reset', '--spec', example, '--dry-run', 'node01']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      /^virtualinux: san\.chap\.secret: the secret file \/etc\/virtualinux\/chap\.secret/,
     );
     expect(run.stderr).not.toMatch(STACK);
   });

@@ -1,0 +1,135 @@
+/**
+ * `virtualinux reset` and `virtualinux drift`: the recovery facility from the command line, on the
+ * DVD's live system (its Recovery entry) or any machine that reaches the SAN as the installer does.
+ */
+import { createInterface } from 'node:readline/promises';
+import { type Command, type CommandInput, stringOption } from '../../core/cli/command.ts';
+import { UsageError } from '../../core/errors.ts';
+import { EventBus, type ExecEvent } from '../../core/exec/events.ts';
+import { createRunner } from '../../core/exec/runner.ts';
+import { Secrets } from '../../core/exec/secrets.ts';
+import type { PlanEvent } from '../../core/plan/events.ts';
+import { planLineLogger } from '../../core/plan/line-log.ts';
+import { loadSpec } from '../../core/spec/load.ts';
+import { chapSecrets } from '../engine/command.ts';
+import { drift, formatDrift, reset } from './recovery.ts';
+
+const specOption = { spec: { type: 'string' as const }, 'sif-address': { type: 'string' as const } };
+const specHelp = [
+  '--spec FILE         the cluster spec (cluster.yaml)',
+  '--sif-address CIDR  a static address for fabric.sif instead of DHCP',
+];
+
+/** the spec, its CHAP secrets registered for redaction, and a runner that redacts them */
+function setUp(input: CommandInput, usage: string) {
+  const file = stringOption(input.values, 'spec');
+  if (file === undefined) throw new UsageError('--spec FILE is needed', `usage: ${usage}`);
+  const spec = loadSpec(file);
+  const secrets = new Secrets();
+  const chap = chapSecrets(spec, secrets);
+  const events = new EventBus<ExecEvent | PlanEvent>();
+  events.on(planLineLogger(input.io.out));
+  const sifAddress = stringOption(input.values, 'sif-address');
+  return {
+    spec,
+    secrets,
+    events,
+    runner: createRunner({ secrets }),
+    dryRunner: createRunner({ secrets, events, dryRun: true }),
+    say: (line: string) => input.io.out.write(`${secrets.redact(line)}\n`),
+    ...(chap && { chap }),
+    ...(sifAddress !== undefined && { sifAddress }),
+  };
+}
+
+const resetUsage =
+  'virtualinux reset --spec FILE NODE... | --all [--keep-data] [--dry-run] [--yes] [--force]';
+
+const resetCommand: Command = {
+  words: ['reset'],
+  args: 'NODE...',
+  summary: 'reset blades to factory state: a new empty layer over the golden image (constant time)',
+  options: {
+    ...specOption,
+    all: { type: 'boolean' },
+    'keep-data': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    force: { type: 'boolean' },
+  },
+  optionHelp: [
+    ...specHelp,
+    '--all               every blade of the cluster',
+    "--keep-data         carry the spec's storage.persistent paths into the new layer",
+    '--dry-run           show what would be discarded and every command; change nothing',
+    '--yes               do not ask',
+    '--force             reset a blade whose layer shows in use (only for a blade known dead)',
+  ],
+  async run(input) {
+    const all = input.values.all === true;
+    if (!all && input.positionals.length === 0)
+      throw new UsageError('name the blades to reset, or --all', `usage: ${resetUsage}`);
+    if (all && input.positionals.length > 0)
+      throw new UsageError('--all resets every blade: name none with it', `usage: ${resetUsage}`);
+    const context = setUp(input, resetUsage);
+    const stdin = process.stdin as NodeJS.ReadStream;
+    const result = await reset({
+      ...context,
+      events: context.events,
+      names: input.positionals,
+      all,
+      keepData: input.values['keep-data'] === true,
+      force: input.values.force === true,
+      dryRun: input.values['dry-run'] === true,
+      yes: input.values.yes === true,
+      ...(stdin.isTTY && {
+        ask: async (question: string) => {
+          const readline = createInterface({ input: stdin, output: input.io.out });
+          try {
+            return await readline.question(question);
+          } finally {
+            readline.close();
+          }
+        },
+      }),
+    });
+    const names = result.plan.blades.map((b) => b.name).join(', ');
+    context.say(
+      result.dryRun
+        ? 'dry run: nothing was changed'
+        : result.ran.length === 0
+          ? `${names}: nothing to do`
+          : `${names} reset to factory state on ${result.lun}: they boot from their new layer`,
+    );
+    return 0;
+  },
+};
+
+const driftUsage = 'virtualinux drift --spec FILE NODE [--json]';
+
+const driftCommand: Command = {
+  words: ['drift'],
+  args: 'NODE',
+  summary: 'what a blade changed relative to factory: the files its layer adds, changes and deletes',
+  options: { ...specOption, json: { type: 'boolean' } },
+  optionHelp: [...specHelp, '--json              every entry as JSON'],
+  async run(input) {
+    const [node, ...rest] = input.positionals;
+    if (node === undefined || rest.length > 0) throw new UsageError('name one blade', `usage: ${driftUsage}`);
+    const context = setUp(input, driftUsage);
+    const json = input.values.json === true;
+    // the SAN's chatter on stderr when stdout is JSON
+    const entries = await drift({
+      ...context,
+      ...(json && { say: (line: string) => process.stderr.write(`${line}\n`) }),
+      node,
+    });
+    if (json) input.io.out.write(`${JSON.stringify(entries, null, 2)}\n`);
+    else
+      for (const line of formatDrift(node, entries, Number.POSITIVE_INFINITY))
+        input.io.out.write(`${line}\n`);
+    return 0;
+  },
+};
+
+export const recoveryCommands: Command[] = [resetCommand, driftCommand];

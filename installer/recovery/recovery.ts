@@ -1,0 +1,261 @@
+/**
+ * `virtualinux drift` and `virtualinux reset` on a machine that reaches the SAN the way the
+ * installer does (the DVD's live system: sif up, iSCSI login with the spec's CHAP): observe the
+ * LUN, ask multi-mount protection who holds each blade's layer, read each layer's drift, plan
+ * (reset.ts), show what will be discarded, ask, apply. Volumes are activated here only while they
+ * are read or written, and deactivated after.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import type { Command } from '../../core/exec/command.ts';
+import type { EventSink } from '../../core/exec/events.ts';
+import type { Runner } from '../../core/exec/runner.ts';
+import { formatBytes } from '../../core/exec/units.ts';
+import { takeLock } from '../../core/pid-lock.ts';
+import { applyPlan } from '../../core/plan/apply.ts';
+import type { PlanEvent } from '../../core/plan/events.ts';
+import { Journal } from '../../core/plan/journal.ts';
+import { type Blade, bladeVolume, expandBlades, goldenVolume, volumeGroup } from '../../core/spec/derive.ts';
+import type { Spec } from '../../core/spec/schema.ts';
+import { describeLun } from '../engine/classify.ts';
+import { activate, deactivate, lvPath, mkdir, mountReadOnly, umountIfMounted } from '../engine/commands.ts';
+import type { LunObservation } from '../engine/observation.ts';
+import { observeLun } from '../engine/observe.ts';
+import { bringUpSif, type ChapSecrets, connectSan, disconnectSan, type SanSession } from '../engine/san.ts';
+import { type DriftEntry, driftOf, opaqueDirsCommand, parseOpaqueDirs, summariseDrift } from './drift.ts';
+import { layerHolder } from './holders.ts';
+import { keptPaths, type LayerHolder, planReset, type ResetPlan } from './reset.ts';
+
+export const RECOVERY_WORK_DIR = '/run/virtualinux/recovery';
+
+export interface SanAccess {
+  spec: Spec;
+  runner: Runner;
+  say: (line: string) => void;
+  chap?: ChapSecrets;
+  sifAddress?: string;
+}
+
+/** sif up, logged in, the LUN observed; `use` runs with it, and the session is closed after */
+async function withLun<T>(
+  access: SanAccess,
+  use: (lun: LunObservation, where: string) => Promise<T>,
+): Promise<T> {
+  const { spec, runner, say } = access;
+  await bringUpSif({ spec, runner, say, ...(access.sifAddress && { address: access.sifAddress }) });
+  const session: SanSession = await connectSan({
+    spec,
+    runner,
+    say,
+    ...(access.chap && { chap: access.chap }),
+  });
+  try {
+    const lun = await observeLun(session.device, runner);
+    return await use(lun, `${describeLun(lun)} (${session.byPath})`);
+  } finally {
+    await disconnectSan(session, runner).catch(() => undefined);
+  }
+}
+
+/** runs the commands in turn; the `after` ones run whatever happened (unmount, deactivate) */
+async function runAround<T>(
+  runner: Runner,
+  before: Command[],
+  body: () => Promise<T>,
+  after: Command[],
+): Promise<T> {
+  try {
+    for (const command of before) await runner.run(command);
+    return await body();
+  } finally {
+    for (const command of after) await runner.run(command).catch(() => undefined);
+  }
+}
+
+/** who holds a blade's layer (MMP), the layer activated for the check only */
+export async function readHolder(spec: Spec, blade: Blade, runner: Runner): Promise<LayerHolder> {
+  const vg = volumeGroup(spec);
+  const layer = bladeVolume(blade);
+  return runAround(runner, [activate(vg, layer)], () => layerHolder(lvPath(vg, layer), runner), [
+    deactivate(vg, layer),
+  ]);
+}
+
+/** what a blade changed: its layer and the golden image mounted read-only (no journal replay, no MMP) */
+export async function readDrift(
+  spec: Spec,
+  blade: Blade,
+  runner: Runner,
+  workDir: string,
+): Promise<DriftEntry[]> {
+  const vg = volumeGroup(spec);
+  const layer = bladeVolume(blade);
+  const image = goldenVolume(spec.images.node);
+  const lower = join(workDir, blade.name, 'image');
+  const upper = join(workDir, blade.name, 'layer');
+  return runAround(
+    runner,
+    [
+      mkdir(lower, upper),
+      umountIfMounted(lower),
+      umountIfMounted(upper),
+      activate(vg, image),
+      activate(vg, layer),
+      mountReadOnly(lvPath(vg, image), lower, 'ext4'),
+      mountReadOnly(lvPath(vg, layer), upper, 'ext4'),
+    ],
+    async () => {
+      const root = join(upper, 'root');
+      const opaque = parseOpaqueDirs((await runner.run(opaqueDirsCommand(root))).stdout, root);
+      return driftOf(root, lower, opaque);
+    },
+    [umountIfMounted(upper), umountIfMounted(lower), deactivate(vg, layer), deactivate(vg, image)],
+  );
+}
+
+/** "12 added (3.4 MiB), 2 changed (1.0 KiB), 1 deleted": one line of what a layer holds */
+export function describeDrift(entries: DriftEntry[]): string {
+  if (entries.length === 0) return 'nothing: it is in factory state';
+  const summary = summariseDrift(entries);
+  return (['added', 'changed', 'deleted', 'replaced'] as const)
+    .filter((change) => summary.byChange[change].entries > 0)
+    .map((change) => {
+      const { entries: count, bytes } = summary.byChange[change];
+      return `${count} ${change}${bytes > 0 ? ` (${formatBytes(bytes)})` : ''}`;
+    })
+    .join(', ');
+}
+
+const DRIFT_LINES = 20;
+
+/** the drift of a blade, as lines: the summary, then the first entries */
+export function formatDrift(blade: string, entries: DriftEntry[], limit = DRIFT_LINES): string[] {
+  const lines = [`${blade}: ${describeDrift(entries)}`];
+  for (const entry of entries.slice(0, limit)) {
+    lines.push(`  ${entry.change.padEnd(8)} ${entry.kind.padEnd(9)} ${entry.path}`);
+  }
+  if (entries.length > limit)
+    lines.push(`  ... and ${entries.length - limit} more (virtualinux drift ${blade} lists all)`);
+  return lines;
+}
+
+function bladeNamed(spec: Spec, name: string): Blade {
+  const blade = expandBlades(spec).find((b) => b.name === name);
+  if (!blade) {
+    throw new UserError(
+      `cluster ${spec.cluster.name} has no blade ${name}`,
+      `its blades: ${expandBlades(spec)
+        .map((b) => b.name)
+        .join(', ')}`,
+    );
+  }
+  return blade;
+}
+
+export async function drift(access: SanAccess & { node: string; workDir?: string }): Promise<DriftEntry[]> {
+  const blade = bladeNamed(access.spec, access.node);
+  const workDir = access.workDir ?? RECOVERY_WORK_DIR;
+  return withLun(access, async (lun) => {
+    // refusals (not installed, no such blade) come from the planner, as for a reset
+    planReset(access.spec, lun, [blade.name], {});
+    return readDrift(access.spec, blade, access.runner, workDir);
+  });
+}
+
+export interface ResetRequest extends SanAccess {
+  names: string[];
+  all: boolean;
+  keepData: boolean;
+  force: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  dryRunner: Runner;
+  events?: EventSink<PlanEvent>;
+  workDir?: string;
+  /** asks the administrator; undefined when nobody can answer (no terminal) */
+  ask?: (question: string) => Promise<string>;
+}
+
+export interface ResetResult {
+  plan: ResetPlan;
+  lun: string;
+  ran: string[];
+  dryRun: boolean;
+  /** what each blade's layer held before the reset */
+  drift: Record<string, DriftEntry[]>;
+}
+
+export async function reset(request: ResetRequest): Promise<ResetResult> {
+  const { spec, runner, say } = request;
+  const workDir = request.workDir ?? RECOVERY_WORK_DIR;
+  mkdirSync(workDir, { recursive: true });
+  // one reset at a time on this machine; two machines are kept apart by the renames (lvrename of a
+  // name already taken fails) and, with a shared VG, by lvmlockd's VG lock
+  const release = takeLock(join(workDir, 'reset.lock'), 'a reset');
+  try {
+    return await withLun(request, async (lun, where) => {
+      const options = { all: request.all, workDir };
+      // first without holders: the blades it names, or why it is refused
+      const blades = planReset(spec, lun, request.names, {}, options).blades;
+      const layers = new Set(lun.volumeGroups.flatMap((vg) => vg.logicalVolumes.map((lv) => lv.name)));
+      const holders: Record<string, LayerHolder> = {};
+      const drifts: Record<string, DriftEntry[]> = {};
+      for (const planned of blades) {
+        if (!layers.has(planned.layer)) continue;
+        const blade = bladeNamed(spec, planned.name);
+        say(`${planned.name}: is its layer in use? (multi-mount protection watches it for a few seconds)`);
+        holders[planned.layer] = await readHolder(spec, blade, runner);
+        drifts[planned.name] = await readDrift(spec, blade, runner, workDir);
+      }
+      const keep: Record<string, string[]> = {};
+      if (request.keepData) {
+        for (const [name, entries] of Object.entries(drifts))
+          keep[name] = keptPaths(spec.storage.persistent, entries);
+      }
+      const plan = planReset(spec, lun, request.names, holders, { ...options, force: request.force, keep });
+
+      say(`${plan.title}, on ${where}`);
+      say('what the reset discards, by blade (the changes each made since its factory state):');
+      for (const planned of plan.blades) {
+        for (const line of formatDrift(planned.name, drifts[planned.name] ?? [])) say(line);
+        const kept = keep[planned.name] ?? [];
+        if (kept.length > 0) say(`  kept (--keep-data): ${kept.join(' ')}`);
+      }
+      for (const note of plan.notes) say(`note: ${note}`);
+      for (const action of plan.actions) say(`- ${action.description}`);
+      if (request.dryRun) {
+        await applyPlan(plan, {
+          runner: request.dryRunner,
+          journal: await Journal.open('/dev/null'),
+          ...(request.events && { events: request.events }),
+        });
+        return { plan, lun: where, ran: [], dryRun: true, drift: drifts };
+      }
+      await consent(request, plan);
+      // the VG's names are the journal (reset.ts): a rerun plans what is left
+      const outcome = await applyPlan(plan, {
+        runner,
+        journal: await Journal.open('/dev/null'),
+        ...(request.events && { events: request.events }),
+      });
+      return { plan, lun: where, ran: outcome.ran, dryRun: false, drift: drifts };
+    });
+  } finally {
+    release();
+  }
+}
+
+/** --yes, or the blades' names typed on the terminal: their changes are discarded */
+async function consent(request: ResetRequest, plan: ResetPlan): Promise<void> {
+  if (request.yes) return;
+  const word = plan.blades.map((b) => b.name).join(' ');
+  if (!request.ask) {
+    throw new UserError(
+      'the reset needs your consent, and there is no terminal to ask on',
+      'read what it discards above (--dry-run shows every command), then run again with --yes',
+    );
+  }
+  const answer = await request.ask(`This DISCARDS the changes listed above. Type ${word} to go on: `);
+  if (answer.trim().replace(/\s+/g, ' ') !== word) throw new UserError('not confirmed: nothing was changed');
+}
