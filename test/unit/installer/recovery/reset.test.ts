@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { formatCommand } from '../../../../core/exec/command.ts';
 import type { LogicalVolumeObservation, LunObservation } from '../../../../installer/engine/observation.ts';
 import { parseLunObservation } from '../../../../installer/engine/observation.ts';
-import { planReset, type ResetPlan, ResetRefusal } from '../../../../installer/recovery/reset.ts';
+import { keptPaths, planReset, type ResetPlan, ResetRefusal } from '../../../../installer/recovery/reset.ts';
 import { catchRefusal, exampleSpec, recorded } from '../engine/fixtures/recorded.ts';
 
 const spec = exampleSpec();
@@ -87,7 +87,7 @@ describe('resetting a blade of an installed cluster', () => {
       complete,
       ['node02'],
       {},
-      { keep: ['/root', '/etc/ssh'], workDir: '/run/x' },
+      { keep: { node02: ['/root', '/etc/ssh'] }, workDir: '/run/x' },
     );
     const make = commands(plan)[0] ?? [];
     expect(make).toEqual(
@@ -158,6 +158,16 @@ describe('a reset that stopped half-way is finished by the same command', () => 
     ]);
     expect(commands(plan)[0]).toEqual(['reset:node01:finish', 'lvremove -y vl_lab/node_node01_old']);
   });
+});
+
+test("--keep-data keeps those of the spec's persistent paths that the blade's layer holds", () => {
+  const drift = [
+    { path: '/root' },
+    { path: '/root/.bash_history' },
+    { path: '/etc/ssh/sshd_config' },
+    { path: '/var/lib/x' },
+  ];
+  expect(keptPaths(['/root', '/etc/ssh', '/srv', '/var/lib/xy'], drift)).toEqual(['/root', '/etc/ssh']);
 });
 
 describe('refusals', () => {
