@@ -16,7 +16,7 @@ import { takeLock } from '../../core/pid-lock.ts';
 import { applyPlan } from '../../core/plan/apply.ts';
 import type { PlanEvent } from '../../core/plan/events.ts';
 import { Journal } from '../../core/plan/journal.ts';
-import { type Blade, bladeVolume, expandBlades, goldenVolume, volumeGroup } from '../../core/spec/derive.ts';
+import { type Blade, bladeVolume, goldenVolume, volumeGroup } from '../../core/spec/derive.ts';
 import type { Spec } from '../../core/spec/schema.ts';
 import { describeLun } from '../engine/classify.ts';
 import { activate, deactivate, lvPath, mkdir, mountReadOnly, umountIfMounted } from '../engine/commands.ts';
@@ -25,7 +25,7 @@ import { observeLun } from '../engine/observe.ts';
 import { bringUpSif, type ChapSecrets, connectSan, disconnectSan, type SanSession } from '../engine/san.ts';
 import { type DriftEntry, driftOf, opaqueDirsCommand, parseOpaqueDirs, summariseDrift } from './drift.ts';
 import { layerHolder } from './holders.ts';
-import { keptPaths, type LayerHolder, planReset, type ResetPlan } from './reset.ts';
+import { keptPaths, type LayerHolder, planReset, type ResetPlan, selectedBlades } from './reset.ts';
 
 export const RECOVERY_WORK_DIR = '/run/virtualinux/recovery';
 
@@ -140,21 +140,9 @@ export function formatDrift(blade: string, entries: DriftEntry[], limit = DRIFT_
   return lines;
 }
 
-function bladeNamed(spec: Spec, name: string): Blade {
-  const blade = expandBlades(spec).find((b) => b.name === name);
-  if (!blade) {
-    throw new UserError(
-      `cluster ${spec.cluster.name} has no blade ${name}`,
-      `its blades: ${expandBlades(spec)
-        .map((b) => b.name)
-        .join(', ')}`,
-    );
-  }
-  return blade;
-}
-
 export async function drift(access: SanAccess & { node: string; workDir?: string }): Promise<DriftEntry[]> {
-  const blade = bladeNamed(access.spec, access.node);
+  const [blade] = selectedBlades(access.spec, [access.node], false);
+  if (!blade) throw new Error(`no blade ${access.node}`);
   const workDir = access.workDir ?? RECOVERY_WORK_DIR;
   return withLun(access, async (lun) => {
     // refusals (not installed, no such blade) come from the planner, as for a reset
@@ -192,6 +180,8 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
   mkdirSync(workDir, { recursive: true });
   // one reset at a time on this machine; two machines are kept apart by the renames (lvrename of a
   // name already taken fails) and, with a shared VG, by lvmlockd's VG lock
+  // a blade the spec does not have is refused before the network or the SAN is touched
+  selectedBlades(spec, request.names, request.all);
   const release = takeLock(join(workDir, 'reset.lock'), 'a reset');
   try {
     return await withLun(request, async (lun, where) => {
@@ -203,7 +193,8 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
       const drifts: Record<string, DriftEntry[]> = {};
       for (const planned of blades) {
         if (!layers.has(planned.layer)) continue;
-        const blade = bladeNamed(spec, planned.name);
+        const [blade] = selectedBlades(spec, [planned.name], false);
+        if (!blade) continue;
         say(`${planned.name}: is its layer in use? (multi-mount protection watches it for a few seconds)`);
         holders[planned.layer] = await readHolder(spec, blade, runner);
         drifts[planned.name] = await readDrift(spec, blade, runner, workDir);

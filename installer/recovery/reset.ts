@@ -129,7 +129,7 @@ function clusterVg(spec: Spec, lun: LunObservation): VolumeGroupObservation {
 }
 
 /** the blades named (every one with `all`), or a refusal naming the unknown with a did-you-mean */
-function selectedBlades(spec: Spec, names: string[], all: boolean): Blade[] {
+export function selectedBlades(spec: Spec, names: string[], all: boolean): Blade[] {
   const blades = expandBlades(spec);
   if (all) return blades;
   if (names.length === 0) {

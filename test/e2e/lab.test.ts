@@ -256,6 +256,21 @@ describe('one lab, from lab run to lab down', () => {
     expect(await volumeHashes(dir, untouched)).toEqual(before);
   }, 1_800_000);
 
+  test('node02 is broken from inside: its SSH configuration removed, fstab garbage, a note in /root, its layer filled; it powers off', async () => {
+    const broken = await onBlade(dir, 'node02', [
+      'sh',
+      '-c',
+      'echo keep-me > /root/notes && rm -rf /etc/ssh && echo garbage > /etc/fstab && fallocate -l 1400M /var/tmp/fill && sync && systemd-run --on-active=2 systemctl poweroff',
+    ]);
+    expect(broken.exitCode, broken.stdout).toBe(0);
+    const node02 = labMachine(dir, 'node02');
+    const deadline = Date.now() + 300_000;
+    while (node02.running() && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(node02.running()).toBe(false);
+    await node02.stop();
+  }, 600_000);
+
   test('the blades power off; the LUN, read on the host from its file, holds the layout', async () => {
     // what follows checks that the installer writes nothing: running blades would write
     for (const name of ['node01', 'node02']) await labMachine(dir, name).stop();
@@ -333,6 +348,60 @@ describe('one lab, from lab run to lab down', () => {
     expect(statSync(lunFile()).mtimeMs).toBe(before);
     expect(await inspect(dir)).toEqual(clean);
   }, 600_000);
+
+  test("reset: node02's drift is listed, its layer replaced by a factory one that keeps /root; no other volume changes; node02 boots healthy", async () => {
+    const others = ['node_node01', 'node_node03', 'img_node', 'shared_home', 'vl_meta'];
+    const before = await volumeHashes(dir, others);
+    const drift = await onInstaller(dir, ['virtualinux', 'drift', '--spec', SPEC, 'node02']);
+    expect(drift.exitCode, drift.stdout).toBe(0);
+    expect(drift.stdout).toMatch(/^node02: \d+ added .*deleted/m);
+    expect(drift.stdout).toMatch(/^ {2}deleted +directory +\/etc\/ssh$/m);
+    expect(drift.stdout).toMatch(/^ {2}changed +file +\/etc\/fstab$/m);
+    expect(drift.stdout).toMatch(/^ {2}added +file +\/root\/notes$/m);
+    expect(drift.stdout).toMatch(/^ {2}added +file +\/var\/tmp\/fill$/m);
+
+    const unknown = await onInstaller(dir, ['virtualinux', 'reset', '--spec', SPEC, '--yes', 'node09']);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stdout).toContain('cluster lab has no blade node09');
+
+    const reset = await onInstaller(dir, [
+      'virtualinux',
+      'reset',
+      '--spec',
+      SPEC,
+      '--keep-data',
+      '--yes',
+      'node02',
+    ]);
+    expect(reset.stdout).not.toMatch(STACK);
+    expect(reset.exitCode, reset.stdout).toBe(0);
+    expect(reset.stdout).toContain('kept (--keep-data): /root');
+    expect(reset.stdout).toMatch(/node02 reset to factory state on /);
+    expect(reset.stdout).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
+    // the blade's layer has its name, size and tags again; nothing else on the LUN changed
+    expect(await inspect(dir)).toEqual(clean);
+    expect(await volumeHashes(dir, others)).toEqual(before);
+
+    const [node02] = await labBoot(labContextFor(dir), ['node02']);
+    if (!node02) throw new Error('node02 did not start');
+    try {
+      await node02.waitFor(/^node02 login:/m, 900_000);
+      const facts = await onBlade(dir, 'node02', [
+        'sh',
+        '-c',
+        'test -f /etc/ssh/sshd_config && echo ssh-back; cmp -s /etc/fstab /run/virtualinux/lower/etc/fstab && echo fstab-factory; cat /root/notes; test -e /var/tmp/fill || echo fill-gone; hostname',
+      ]);
+      expect(facts.stdout.trim().split('\n')).toEqual([
+        'ssh-back',
+        'fstab-factory',
+        'keep-me',
+        'fill-gone',
+        'node02',
+      ]);
+    } finally {
+      await node02.stop();
+    }
+  }, 2_400_000);
 
   test('refusals: wrong CHAP secret, unreachable portal, a LUN too small, foreign data; each says why, and nothing is written', async () => {
     const refused = async (script: string, message: RegExp) => {

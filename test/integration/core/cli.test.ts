@@ -1,5 +1,5 @@
 /** The real `virtualinux` binary, as an administrator runs it: exit codes, streams, no stack traces. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -163,6 +163,23 @@ describe('virtualinux reset and drift, away from the SAN', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe(first);
     expect(result.stderr).toMatch(/\n {2}usage: virtualinux (reset|drift) --spec FILE /);
+  });
+
+  test('a blade the spec does not have is refused before the network is touched, with a did-you-mean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vl-cli-reset-'));
+    try {
+      const noChap = join(dir, 'cluster.yaml');
+      writeFileSync(noChap, readFileSync(example, 'utf8').replace(/ {2}chap:\n(?: {4}.*\n)+/, ''));
+      for (const command of ['reset', 'drift']) {
+        const run = await cli([command, '--spec', noChap, 'node1']);
+        expect(run.exitCode).toBe(1);
+        expect(run.stderr).toBe(
+          'virtualinux: cluster lab has no blade node1\n  did you mean node01? its blades: node01, node02, node03',
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a spec whose CHAP secret is missing is refused before the network is touched', async () => {
