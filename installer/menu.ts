@@ -28,11 +28,11 @@ export const menuEntries: readonly MenuEntry[] = [
   { action: 'reboot', key: 'b', label: 'Reboot' },
 ];
 
-/** One line each, at most 78 columns: what is missing and which piece of work brings it. */
+/** One line each, at most 78 columns: what is missing and which piece of work brings it, or where it is meanwhile. */
 export const notBuiltYet: Record<Coming, string> = {
   install: 'Install is not built yet; it comes with the interactive installer (TUI).',
   unattended: 'Unattended install is not built yet; it comes with the installer engine.',
-  recovery: 'Recovery is not built yet; it comes with the factory-reset facility.',
+  recovery: 'Recovery: s for the shell, then virtualinux reset --spec FILE NODE...',
 };
 
 export interface MenuState {

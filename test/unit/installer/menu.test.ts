@@ -34,8 +34,8 @@ test('s gives the shell with one keystroke', () => {
 test.each([
   ['i', /^Install is not built yet/],
   ['u', /^Unattended install is not built yet/],
-  ['f', /^Recovery is not built yet/],
-])('%s says plainly that it is not built yet, in one line, and stays in the menu', (key, said) => {
+  ['f', /^Recovery: s for the shell, then virtualinux reset --spec FILE NODE\.\.\.$/],
+])('%s says plainly that it is not built yet (or where it is meanwhile), in one line, and stays in the menu', (key, said) => {
   const { state, effect } = press({}, key);
   expect(effect).toEqual({ kind: 'none' });
   expect(state.notice).toMatch(said);
