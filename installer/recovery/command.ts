@@ -12,7 +12,7 @@ import type { PlanEvent } from '../../core/plan/events.ts';
 import { planLineLogger } from '../../core/plan/line-log.ts';
 import { loadSpec } from '../../core/spec/load.ts';
 import { chapSecrets } from '../engine/command.ts';
-import { drift, formatDrift, reset } from './recovery.ts';
+import { drift, formatDrift, formatVerdicts, reset, verify } from './recovery.ts';
 
 const specOption = { spec: { type: 'string' as const }, 'sif-address': { type: 'string' as const } };
 const specHelp = [
@@ -132,4 +132,24 @@ const driftCommand: Command = {
   },
 };
 
-export const recoveryCommands: Command[] = [resetCommand, driftCommand];
+const verifyCommand: Command = {
+  words: ['verify'],
+  args: '[IMAGE...]',
+  summary:
+    "the cluster's golden volumes against the DVD's images: every file compared (exit 1 if any differs)",
+  options: { ...specOption, medium: { type: 'string' } },
+  optionHelp: [...specHelp, '--medium DIR        where the DVD is mounted (default /run/live/medium)'],
+  async run(input) {
+    const context = setUp(input, 'virtualinux verify --spec FILE [--medium DIR] [IMAGE...]');
+    const medium = stringOption(input.values, 'medium');
+    const verdicts = await verify({
+      ...context,
+      ...(medium !== undefined && { medium }),
+      ...(input.positionals.length > 0 && { only: input.positionals }),
+    });
+    for (const line of formatVerdicts(verdicts)) context.say(line);
+    return verdicts.every((v) => v.status === 'intact') ? 0 : 1;
+  },
+};
+
+export const recoveryCommands: Command[] = [resetCommand, driftCommand, verifyCommand];

@@ -20,12 +20,14 @@ import { type Blade, bladeVolume, goldenVolume, volumeGroup } from '../../core/s
 import type { Spec } from '../../core/spec/schema.ts';
 import { describeLun } from '../engine/classify.ts';
 import { activate, deactivate, lvPath, mkdir, mountReadOnly, umountIfMounted } from '../engine/commands.ts';
+import { DEFAULT_MEDIUM, readImageManifests } from '../engine/install.ts';
 import type { LunObservation } from '../engine/observation.ts';
 import { observeLun } from '../engine/observe.ts';
 import { bringUpSif, type ChapSecrets, connectSan, disconnectSan, type SanSession } from '../engine/san.ts';
 import { type DriftEntry, driftOf, opaqueDirsCommand, parseOpaqueDirs, summariseDrift } from './drift.ts';
 import { layerHolder } from './holders.ts';
 import { keptPaths, type LayerHolder, planReset, type ResetPlan, selectedBlades } from './reset.ts';
+import { type ImageVerdict, verifyGoldenVolumes } from './verify.ts';
 
 export const RECOVERY_WORK_DIR = '/run/virtualinux/recovery';
 
@@ -249,4 +251,39 @@ async function consent(request: ResetRequest, plan: ResetPlan): Promise<void> {
   }
   const answer = await request.ask(`This DISCARDS the changes listed above. Type ${word} to go on: `);
   if (answer.trim().replace(/\s+/g, ' ') !== word) throw new UserError('not confirmed: nothing was changed');
+}
+
+/** `virtualinux verify`: the cluster's golden volumes against this DVD's images */
+export async function verify(
+  access: SanAccess & { medium?: string; only?: string[]; workDir?: string },
+): Promise<ImageVerdict[]> {
+  const medium = access.medium ?? DEFAULT_MEDIUM;
+  const manifests = readImageManifests(medium);
+  const workDir = access.workDir ?? RECOVERY_WORK_DIR;
+  return withLun(access, (lun) =>
+    verifyGoldenVolumes(access.spec, lun, manifests, {
+      runner: access.runner,
+      medium,
+      workDir,
+      say: access.say,
+      ...(access.only && { only: access.only }),
+    }),
+  );
+}
+
+/** one line per image, and the first differences of a damaged one */
+export function formatVerdicts(verdicts: ImageVerdict[], limit = DRIFT_LINES): string[] {
+  const lines: string[] = [];
+  for (const verdict of verdicts) {
+    const volume = goldenVolume(verdict.image);
+    if (verdict.status === 'intact') lines.push(`${volume}: intact, every file as in image ${verdict.image}`);
+    else if (verdict.status === 'differs') {
+      lines.push(`${volume}: DIFFERS from image ${verdict.image} in ${verdict.differences.length} files`);
+      for (const d of verdict.differences.slice(0, limit)) lines.push(`  ${d.path}: ${d.problem}`);
+      if (verdict.differences.length > limit)
+        lines.push(`  ... and ${verdict.differences.length - limit} more`);
+    } else lines.push(`${volume}: not verified: ${verdict.detail}`);
+  }
+  if (verdicts.length === 0) lines.push('no golden volume to verify');
+  return lines;
 }

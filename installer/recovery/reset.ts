@@ -106,7 +106,7 @@ export function keptPaths(persistent: string[], drift: Array<{ path: string }>):
 }
 
 /** the cluster's VG on the LUN, or a refusal that says what is there instead */
-function clusterVg(spec: Spec, lun: LunObservation): VolumeGroupObservation {
+export function clusterVg(spec: Spec, lun: LunObservation): VolumeGroupObservation {
   const name = volumeGroup(spec);
   const vg = lun.volumeGroups.find(
     (candidate) =>

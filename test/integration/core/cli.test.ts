@@ -89,6 +89,7 @@ describe('usage', () => {
       '  virtualinux install',
       '  virtualinux reset',
       '  virtualinux drift',
+      '  virtualinux verify',
       '  virtualinux lab up',
       '  virtualinux lab install',
       '  virtualinux lab boot',
