@@ -35,13 +35,16 @@ test.each([
   ['i', /^Install is not built yet/],
   ['u', /^Unattended install is not built yet/],
   ['f', /^Recovery: s for the shell, then virtualinux reset --spec FILE NODE\.\.\.$/],
-])('%s says plainly that it is not built yet (or where it is meanwhile), in one line, and stays in the menu', (key, said) => {
-  const { state, effect } = press({}, key);
-  expect(effect).toEqual({ kind: 'none' });
-  expect(state.notice).toMatch(said);
-  expect(state.notice).not.toContain('\n');
-  expect(state.notice?.length).toBeLessThanOrEqual(78);
-});
+])(
+  '%s says plainly that it is not built yet (or where it is meanwhile), in one line, and stays in the menu',
+  (key, said) => {
+    const { state, effect } = press({}, key);
+    expect(effect).toEqual({ kind: 'none' });
+    expect(state.notice).toMatch(said);
+    expect(state.notice).not.toContain('\n');
+    expect(state.notice?.length).toBeLessThanOrEqual(78);
+  },
+);
 
 test('power off and reboot wait for y: a stray byte on a serial line stops nothing', () => {
   expect(press({}, 'p')).toMatchObject({ effect: { kind: 'none' }, state: { confirming: 'poweroff' } });
