@@ -320,9 +320,15 @@ try {
     for (const boot of boots) rows.push([`${together}: ${boot.machine} power-on → login`, s(boot.login)]);
     await Promise.all(vms.map(powerOff));
   }
+} catch (error) {
+  // what went wrong in words, as the product says it; a bug keeps its stack
+  if (!(error instanceof UserError)) throw error;
+  process.stderr.write(`bench:boot: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`);
+  process.exitCode = 1;
 } finally {
   await cleanUp();
 }
+if (process.exitCode === 1) process.exit();
 console.log('\n| stage | seconds |\n|---|---|');
 for (const [what, value] of rows) console.log(`| ${what} | ${value} |`);
 for (const line of ratios) console.log(`\n${line}`);
