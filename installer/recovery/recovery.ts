@@ -5,7 +5,7 @@
  * (reset.ts), show what will be discarded, ask, apply. Volumes are activated here only while they
  * are read or written, and deactivated after.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import type { Command } from '../../core/exec/command.ts';
@@ -226,10 +226,13 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
         return { plan, lun: where, ran: [], dryRun: true, drift: drifts };
       }
       await consent(request, plan);
-      // the VG's names are the journal (reset.ts): a rerun plans what is left
+      // the VG's names are the journal (reset.ts): a rerun plans what is left, so the action journal
+      // starts empty on every run (a file: applyPlan syncs it after each action)
+      const journalFile = join(workDir, 'reset.journal');
+      rmSync(journalFile, { force: true });
       const outcome = await applyPlan(plan, {
         runner,
-        journal: await Journal.open('/dev/null'),
+        journal: await Journal.open(journalFile),
         ...(request.events && { events: request.events }),
       });
       return { plan, lun: where, ran: outcome.ran, dryRun: false, drift: drifts };
