@@ -112,7 +112,23 @@ async function sshExec(
   command: string[],
   timeoutMs: number,
 ): Promise<ExecResult> {
-  const result = await createRunner().run({
+  // a blade shows its login prompt a little before sshd answers (it makes its host keys first):
+  // a refused or timed-out connection is tried again for a while
+  const deadline = Date.now() + SSH_READY_MS;
+  for (;;) {
+    const result = await sshOnce(dir, port, command, timeoutMs);
+    const notYet =
+      result.exitCode === 255 && /Connection (refused|timed out|closed|reset)|kex_exchange/m.test(result.stderr);
+    if (!notYet || Date.now() > deadline) return sshOutcome(name, port, result);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+}
+
+/** how long a blade's sshd may take to answer after its login prompt */
+const SSH_READY_MS = 120_000;
+
+function sshOnce(dir: string, port: number, command: string[], timeoutMs: number) {
+  return createRunner().run({
     tool: 'ssh',
     args: [
       '-i',
@@ -136,6 +152,13 @@ async function sshExec(
     timeoutMs,
     allowExitCodes: ANY_EXIT,
   });
+}
+
+function sshOutcome(
+  name: string,
+  port: number,
+  result: { exitCode: number; stdout: string; stderr: string },
+): ExecResult {
   // ssh's own failure (no connection, key refused) is 255: said as such, not as the command's
   if (result.exitCode === 255 && /^(ssh|Connection|kex_exchange|Permission denied)/m.test(result.stderr)) {
     throw new UserError(
