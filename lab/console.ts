@@ -118,7 +118,8 @@ async function sshExec(
   for (;;) {
     const result = await sshOnce(dir, port, command, timeoutMs);
     const notYet =
-      result.exitCode === 255 && /Connection (refused|timed out|closed|reset)|kex_exchange/m.test(result.stderr);
+      result.exitCode === 255 &&
+      /Connection (refused|timed out|closed|reset)|kex_exchange/m.test(result.stderr);
     if (!notYet || Date.now() > deadline) return sshOutcome(name, port, result);
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
