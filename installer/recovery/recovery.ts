@@ -8,7 +8,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
-import type { Command } from '../../core/exec/command.ts';
 import type { EventSink } from '../../core/exec/events.ts';
 import type { Runner } from '../../core/exec/runner.ts';
 import { formatBytes } from '../../core/exec/units.ts';
@@ -27,7 +26,7 @@ import { bringUpSif, type ChapSecrets, connectSan, disconnectSan, type SanSessio
 import { type DriftEntry, driftOf, opaqueDirsCommand, parseOpaqueDirs, summariseDrift } from './drift.ts';
 import { layerHolder } from './holders.ts';
 import { keptPaths, type LayerHolder, planReset, type ResetPlan, selectedBlades } from './reset.ts';
-import { type ImageVerdict, verifyGoldenVolumes } from './verify.ts';
+import { type ImageVerdict, runAround, verifyGoldenVolumes } from './verify.ts';
 
 export const RECOVERY_WORK_DIR = '/run/virtualinux/recovery';
 
@@ -57,21 +56,6 @@ async function withLun<T>(
     return await use(lun, `${describeLun(lun)} (${session.byPath})`);
   } finally {
     await disconnectSan(session, runner).catch(() => undefined);
-  }
-}
-
-/** runs the commands in turn; the `after` ones run whatever happened (unmount, deactivate) */
-async function runAround<T>(
-  runner: Runner,
-  before: Command[],
-  body: () => Promise<T>,
-  after: Command[],
-): Promise<T> {
-  try {
-    for (const command of before) await runner.run(command);
-    return await body();
-  } finally {
-    for (const command of after) await runner.run(command).catch(() => undefined);
   }
 }
 

@@ -62,6 +62,21 @@ export function parseTarCompare(stdout: string, stderr: string): ImageDifference
   return differences;
 }
 
+/** runs the commands in turn; the `after` ones run whatever happened (unmount, deactivate) */
+export async function runAround<T>(
+  runner: Runner,
+  before: Command[],
+  body: () => Promise<T>,
+  after: Command[],
+): Promise<T> {
+  try {
+    for (const command of before) await runner.run(command);
+    return await body();
+  } finally {
+    for (const command of after) await runner.run(command).catch(() => undefined);
+  }
+}
+
 export type ImageVerdict =
   | { image: string; status: 'intact' }
   | { image: string; status: 'differs'; differences: ImageDifference[] }
@@ -116,17 +131,17 @@ export async function verifyGoldenVolumes(
     const vgName = volumeGroup(spec);
     const volume = goldenVolume(image);
     say(`${lv.name}: comparing every file with the archive`);
-    let compared: { stdout: string; stderr: string };
-    try {
-      for (const command of [mkdir(mountPoint), umountIfMounted(mountPoint), activate(vgName, volume)]) {
-        await runner.run(command);
-      }
-      await runner.run(mountReadOnly(lvPath(vgName, volume), mountPoint, 'ext4'));
-      compared = await runner.run(compareCommand(archive, mountPoint));
-    } finally {
-      await runner.run(umountIfMounted(mountPoint)).catch(() => undefined);
-      await runner.run(deactivate(vgName, volume)).catch(() => undefined);
-    }
+    const compared = await runAround(
+      runner,
+      [
+        mkdir(mountPoint),
+        umountIfMounted(mountPoint),
+        activate(vgName, volume),
+        mountReadOnly(lvPath(vgName, volume), mountPoint, 'ext4'),
+      ],
+      () => runner.run(compareCommand(archive, mountPoint)),
+      [umountIfMounted(mountPoint), deactivate(vgName, volume)],
+    );
     const differences = parseTarCompare(compared.stdout, compared.stderr);
     verdicts.push(
       differences.length === 0 ? { image, status: 'intact' } : { image, status: 'differs', differences },
