@@ -2,7 +2,7 @@
  * What VLBOOT tells a blade, and the node initramfs that reads it (overlays/node, boot=vl): the
  * script's parsers run in sh on what the TypeScript renders, so the two cannot drift apart.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -146,7 +146,12 @@ wait_for_udev() { :; }
 vl_has_session() { return 1; }
 vl_credentials() { VL_INITIATOR=iqn.x:lab.node01; }
 vl_session_disks() { printf '/dev/sdb\n/dev/sdc\n'; }
+VL_SYSFS="${work}/sys"
 VL_ISCSI_LOG="${work}/iscsistart.log"`;
+    for (const disk of ['sdb', 'sdc']) {
+      mkdirSync(join(work, 'sys', 'block', disk, 'device'), { recursive: true });
+      writeFileSync(join(work, 'sys', 'block', disk, 'device', 'timeout'), '30\n');
+    }
     const several = await initramfs(
       'storage_ip=10.0.0.1,10.0.0.2,10.0.0.3 ivid=iqn.x:t root=vl:vg/img_node',
       `vl_cmdline; ${fakes}
@@ -164,6 +169,11 @@ vl_login; echo "status $? sessions $VL_SESSIONS"; cat "$calls"`,
     expect(lines).toContain('modprobe -q dm_multipath');
     expect(lines).toContain('multipath -a /dev/sdb');
     expect(lines).toContain('dmsetup ls --target multipath --exec kpartx -a -p -part');
+    // with paths to fail over to, a dead one gives its I/O up soon, for dm-multipath to resend
+    for (const call of lines.filter((line) => line.startsWith('iscsistart '))) {
+      expect(call).toContain(' -P node.session.timeo.replacement_timeout=15');
+      expect(call).not.toContain('noop_out');
+    }
 
     const one = await initramfs(
       'storage_ip=10.0.0.1 ivid=iqn.x:t root=vl:vg/img_node',
@@ -172,6 +182,14 @@ vl_login; echo "status $? sessions $VL_SESSIONS"; cat "$calls"`,
     );
     expect(one.stdout).toContain('status 0 sessions 1');
     expect(one.stdout).not.toMatch(/multipath|dm_multipath/);
+    // the root's only path: no pings, I/O waits for the session a day, each disk's SCSI timeout 180 s
+    const [call] = one.stdout.split('\n').filter((line) => line.startsWith('iscsistart '));
+    expect(call).toContain(
+      ' -P node.session.timeo.replacement_timeout=86400 -P node.conn[0].timeo.noop_out_interval=0 -P node.conn[0].timeo.noop_out_timeout=0',
+    );
+    for (const disk of ['sdb', 'sdc']) {
+      expect(readFileSync(join(work, 'sys', 'block', disk, 'device', 'timeout'), 'utf8')).toBe('180\n');
+    }
   });
 
   test("a layer held elsewhere: the holder's name from the kernel's report of the refused mount", async () => {
