@@ -3,6 +3,7 @@
  * summary table and one JSON line, exit 0 only if every step held: every blade at a login prompt
  * with its own name, on the diskless root its initramfs assembled from the SAN.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { formatDuration } from '../core/exec/units.ts';
 import { labBoot, SANBOOT_FAILED } from './blades.ts';
 import { type InstallOptions, labInstall } from './install.ts';
@@ -26,7 +27,7 @@ export interface RunOptions extends InstallOptions {
   bladeTimeoutMs?: number;
 }
 
-const BLADE_MS = 900_000;
+const BLADE_MS = 600_000;
 
 /** the node kernel started by VLBOOT's GRUB prints its command line, with the cluster's root */
 const KERNEL_FROM_VLBOOT = /Command line: [^\r\n]*root=vl:[^\r\n]*/;
@@ -139,7 +140,19 @@ export async function waitForBlade(
       timeoutMs,
     );
   } catch (error) {
-    return { status: 'failed', detail: (error as Error).message.split('\n')[0] ?? '' };
+    // how far it got, and where its console stopped: the summary is one line per blade
+    const console = vm.serialLog();
+    const last = console
+      .split(/\r?\n/)
+      .map((line) => stripVTControlCharacters(line).trim())
+      .filter((line) => line !== '')
+      .at(-1);
+    const reason = (error as Error).message.split('\n')[0] ?? '';
+    const outcome = bladeOutcome(vm.name, console).detail;
+    return {
+      status: 'failed',
+      detail: `${reason} (${outcome}); the console's last line: ${last === undefined ? 'none, it is empty' : JSON.stringify(last)}; the whole console: ${vm.log}`,
+    };
   }
   return bladeOutcome(vm.name, vm.serialLog());
 }
