@@ -18,8 +18,6 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 1_800_000,
           fileParallelism: false,
-          // a machine under TCG keeps one core busy: two at once on the CI's two cores, never more
-          maxConcurrency: 2,
         },
       },
     ],
