@@ -48,7 +48,10 @@ import { type LabVm, labMachine, startMachine } from '../lab/machines.ts';
 import { bladeOutcome, waitForBlade } from '../lab/run.ts';
 import { labPaths, machineIsOurs, readState, sanIsOurs } from '../lab/state.ts';
 
-/** what `lab run` allows a blade from power-on to its login prompt */
+/**
+ * what a blade may take here from power-on to its login prompt: longer than `lab run`'s 10 min,
+ * because the parallel runs power every blade on at once, more machines than a small host has cores
+ */
 const BOOT_MS = 900_000;
 const POWER_OFF_MS = 180_000;
 /** a local boot keeps the image's hostname (localhost): any name */
