@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build, version as esbuildVersion, type Message } from 'esbuild';
+import { type BuildOptions, build, version as esbuildVersion, type Message, type Plugin } from 'esbuild';
 import { UserError } from '../core/errors.ts';
 
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +33,21 @@ const banner = (version: string) =>
     'const require = __virtualinuxCreateRequire(import.meta.url);',
   ].join('\n');
 
+const STUB = 'virtualinux-stub';
+
+/**
+ * Ink imports react-devtools-core only when DEV=true, and the package is not installed: the
+ * bundle gets an empty module in its place (what Ink does without it: no devtools), so that
+ * esbuild, which resolves every import it can see, does not fail on it.
+ */
+const noDevtools: Plugin = {
+  name: 'no-react-devtools',
+  setup(build) {
+    build.onResolve({ filter: /^react-devtools-core$/ }, (args) => ({ path: args.path, namespace: STUB }));
+    build.onLoad({ filter: /.*/, namespace: STUB }, () => ({ contents: 'export default {};', loader: 'js' }));
+  },
+};
+
 const options = (version: string): BuildOptions => ({
   absWorkingDir: packageRoot,
   entryPoints: [installerEntry],
@@ -48,6 +63,7 @@ const options = (version: string): BuildOptions => ({
   legalComments: 'eof',
   define: { VIRTUALINUX_VERSION: JSON.stringify(version) },
   banner: { js: banner(version) },
+  plugins: [noDevtools],
   logLevel: 'silent',
 });
 
@@ -66,8 +82,10 @@ async function bundle(version: string) {
   }
 }
 
+/** the files read; the stub is no file */
 const inputsOf = (metafile: { inputs: Record<string, unknown> } | undefined): string[] =>
   Object.keys(metafile?.inputs ?? {})
+    .filter((input) => !input.startsWith(`${STUB}:`))
     .map((input) => resolve(packageRoot, input))
     .sort();
 

@@ -54,7 +54,16 @@ function virtualinuxShape(lun: LunObservation): boolean {
   return !vg || (vg.tags.includes(VIRTUALINUX_TAG) && taggedCluster(vg) !== undefined);
 }
 
-export function classifyLun(layout: TargetLayout, lun: LunObservation): LunOwner {
+/**
+ * Who holds the LUN, told before the cluster is named: nothing, data that is not VirtuaLinux's, or
+ * a VirtuaLinux cluster, named by its VG's tag or, before the VG exists, by its LVM partition.
+ */
+export type LunHolder =
+  | { kind: 'fresh' }
+  | { kind: 'foreign' }
+  | { kind: 'cluster'; cluster: string; vg?: VolumeGroupObservation; lvmPartition?: string };
+
+export function lunHolder(lun: LunObservation): LunHolder {
   const empty =
     !lun.partitionTable &&
     lun.partitions.length === 0 &&
@@ -62,20 +71,29 @@ export function classifyLun(layout: TargetLayout, lun: LunObservation): LunOwner
     lun.volumeGroups.length === 0;
   if (empty) return { kind: 'fresh' };
   if (!virtualinuxShape(lun)) return { kind: 'foreign' };
-
   const [vg] = lun.volumeGroups;
-  const lvmPartition = lun.partitions.find((p) => p.number === 3);
-  if (vg) {
-    const cluster = taggedCluster(vg) ?? '';
-    return vg.name === layout.vg && cluster === layout.cluster
-      ? { kind: 'this-cluster', vg }
-      : { kind: 'other-cluster', cluster };
-  }
+  if (vg) return { kind: 'cluster', cluster: taggedCluster(vg) ?? '', vg };
   // partitioned, but the VG is not there yet: the LVM partition is named after the VG
+  const name = lun.partitions.find((p) => p.number === 3)?.name;
+  return {
+    kind: 'cluster',
+    cluster: name?.replace(/^vl_/, '') ?? 'unknown',
+    ...(name !== undefined && { lvmPartition: name }),
+  };
+}
+
+export function classifyLun(layout: TargetLayout, lun: LunObservation): LunOwner {
+  const holder = lunHolder(lun);
+  if (holder.kind !== 'cluster') return holder;
+  if (holder.vg) {
+    return holder.vg.name === layout.vg && holder.cluster === layout.cluster
+      ? { kind: 'this-cluster', vg: holder.vg }
+      : { kind: 'other-cluster', cluster: holder.cluster };
+  }
   const ours = layout.partitions.find((p) => p.role === 'lvm')?.name;
-  return lvmPartition?.name === ours
+  return holder.lvmPartition === ours
     ? { kind: 'this-cluster' }
-    : { kind: 'other-cluster', cluster: lvmPartition?.name?.replace(/^vl_/, '') ?? 'unknown' };
+    : { kind: 'other-cluster', cluster: holder.cluster };
 }
 
 // ---- what is on a LUN, in words ---------------------------------------------------------------

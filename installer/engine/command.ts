@@ -1,11 +1,12 @@
 /**
  * `virtualinux install --spec FILE`: the install engine from the command line, in the DVD's live
  * system (the Unattended entry runs the same function, installer/unattended.ts). Plain lines on a
- * pipe or serial console, a status line on a terminal.
+ * pipe or serial console, a status line on a terminal. `--tui` opens the guided installer on the
+ * same engine instead (installer/tui/guided.tsx).
  */
 import { createInterface } from 'node:readline/promises';
 import { type Command, type CommandInput, stringOption } from '../../core/cli/command.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError, UserError } from '../../core/errors.ts';
 import { EventBus } from '../../core/exec/events.ts';
 import type { LineOutput } from '../../core/exec/line-log.ts';
 import { createRunner } from '../../core/exec/runner.ts';
@@ -14,7 +15,13 @@ import { loadSpec } from '../../core/spec/load.ts';
 import type { Spec } from '../../core/spec/schema.ts';
 import { readSecret } from '../../core/spec/secret.ts';
 import { imageLogger } from '../../images/progress.ts';
-import { formatPhases, type InstallEvent, type InstallResult, runInstall } from './install.ts';
+import {
+  DEFAULT_MEDIUM,
+  formatPhases,
+  type InstallEvent,
+  type InstallResult,
+  runInstall,
+} from './install.ts';
 import type { ChapSecrets } from './san.ts';
 
 /** the CHAP secrets the spec points to, each registered for redaction before anything runs */
@@ -96,12 +103,49 @@ export async function install(invocation: InstallInvocation): Promise<InstallRes
   return result;
 }
 
+/** what the guided installer asks on its screens: on its command line these would say it twice */
+const ASKED_ON_SCREEN = ['yes', 'wipe', 'reinstall', 'sif-address', 'verbose'];
+
+const GUIDED_USAGE = 'usage: virtualinux install --tui [--spec FILE] [--dry-run] [--medium DIR]';
+
+/** --tui: the screens need a terminal to draw on and to read keys from */
+async function guided(input: CommandInput): Promise<number> {
+  if (input.positionals.length > 0) throw new UsageError(`unexpected argument: ${input.positionals[0]}`);
+  const twice = ASKED_ON_SCREEN.find((option) => input.values[option] !== undefined);
+  if (twice) {
+    throw new UsageError(
+      `--${twice} does not go with --tui: the guided installer asks on its screens`,
+      GUIDED_USAGE,
+    );
+  }
+  const stdin = process.stdin as NodeJS.ReadStream;
+  const stdout = input.io.out as NodeJS.WriteStream;
+  if (!stdin.isTTY || !stdout.isTTY) {
+    throw new UserError(
+      'the guided installer (--tui) needs a terminal, and stdin or stdout is not one',
+      'without a terminal, install from a cluster spec: virtualinux install --spec FILE',
+    );
+  }
+  // loaded here only: Ink and React are not needed by any other command
+  const { runGuided } = await import('../tui/guided.tsx');
+  const specFile = stringOption(input.values, 'spec');
+  return runGuided({
+    ...(specFile !== undefined && { specFile }),
+    dryRun: input.values['dry-run'] === true,
+    medium: stringOption(input.values, 'medium') ?? DEFAULT_MEDIUM,
+    stdin,
+    stdout,
+    out: input.io.out,
+  });
+}
+
 const installCommand: Command = {
   words: ['install'],
-  args: '--spec FILE',
+  args: '--spec FILE | --tui',
   summary: "install a cluster onto its SAN LUN (run it on the DVD's live system)",
   options: {
     spec: { type: 'string' },
+    tui: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     wipe: { type: 'string' },
@@ -111,7 +155,8 @@ const installCommand: Command = {
     verbose: { type: 'boolean', short: 'v' },
   },
   optionHelp: [
-    '--spec FILE         the cluster spec (cluster.yaml)',
+    '--spec FILE         the cluster spec (cluster.yaml); with --tui, where the screens start from',
+    '--tui               the guided installer: screens that build the spec and show the plan',
     '--dry-run           show the plan and every command; write nothing',
     '--yes               do not ask before writing',
     "--wipe NAME         erase what the LUN holds first; NAME is the spec's cluster name",
@@ -121,6 +166,7 @@ const installCommand: Command = {
     '--verbose           show every line the tools print',
   ],
   async run(input: CommandInput) {
+    if (input.values.tui === true) return guided(input);
     const file = stringOption(input.values, 'spec');
     if (file === undefined)
       throw new UsageError(

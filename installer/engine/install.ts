@@ -53,6 +53,8 @@ export interface InstallRequest {
   /** asks the administrator; undefined when nobody can answer (no terminal) */
   ask?: (question: string) => Promise<string>;
   env?: NodeJS.ProcessEnv;
+  /** stands in for / (tests): iSCSI's configuration, udev's device names, lvmlockd's pid files */
+  root?: string;
 }
 
 export interface InstallResult {
@@ -182,13 +184,19 @@ export async function runInstall(request: InstallRequest): Promise<InstallResult
   try {
     await bringUpSif({ spec, runner, say, ...(request.sifAddress && { address: request.sifAddress }) });
     phase('network');
-    session = await connectSan({ spec, runner, say, ...(request.chap && { chap: request.chap }) });
+    session = await connectSan({
+      spec,
+      runner,
+      say,
+      ...(request.chap && { chap: request.chap }),
+      ...(request.root !== undefined && { root: request.root }),
+    });
     phase('san');
     const lun = await observeLun(session.device, runner);
     phase('observe');
     const plan = planInstall(spec, lun, {
       images,
-      sharedVg: await sharedVgAvailable(runner),
+      sharedVg: await sharedVgAvailable(runner, request.root),
       ...(request.wipe !== undefined && { wipe: request.wipe }),
       ...(request.reinstall && { reinstall: true }),
       medium,

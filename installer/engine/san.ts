@@ -46,6 +46,8 @@ export interface ChapSecrets {
 const IpAddress = z.object({ family: z.string(), local: z.string(), prefixlen: z.number() });
 const IpInterface = z.object({
   ifname: z.string(),
+  /** ether, infiniband, loopback, none, ... */
+  link_type: z.string().optional(),
   operstate: z.string().optional(),
   address: z.string().optional(),
   mtu: z.number().optional(),
@@ -243,63 +245,107 @@ export interface ConnectOptions {
   root?: string;
 }
 
+export interface InitiatorSetup {
+  /** the initiator name to write; absent: the machine keeps its own */
+  initiator?: string;
+  chapUser?: string;
+  chap?: ChapSecrets;
+  mutualUser?: string;
+  /** stands in for / (tests) */
+  root?: string;
+}
+
 /** writes the initiator name and CHAP defaults, restarts iscsid to read them */
-async function configureInitiator({ spec, runner, chap, root = '/' }: ConnectOptions): Promise<string> {
-  const initiator = installerInitiatorName(spec);
-  const nameFile = join(root, INITIATOR_NAME_FILE);
-  mkdirSync(dirname(nameFile), { recursive: true });
-  writeFileSync(nameFile, `InitiatorName=${initiator}\n`);
+export async function configureInitiator(setup: InitiatorSetup, runner: Runner): Promise<void> {
+  const root = setup.root ?? '/';
+  if (setup.initiator !== undefined) {
+    const nameFile = join(root, INITIATOR_NAME_FILE);
+    mkdirSync(dirname(nameFile), { recursive: true });
+    writeFileSync(nameFile, `InitiatorName=${setup.initiator}\n`);
+  }
   const confFile = join(root, ISCSID_CONF);
+  mkdirSync(dirname(confFile), { recursive: true });
   const current = existsSync(confFile) ? readFileSync(confFile, 'utf8') : '';
-  writeFileSync(confFile, iscsidConf(current, spec.san.chap?.user, chap, spec.san.chap?.mutual?.user), {
+  writeFileSync(confFile, iscsidConf(current, setup.chapUser, setup.chap, setup.mutualUser), {
     mode: 0o600,
   });
   chmodSync(confFile, 0o600);
   await runner.run({ tool: 'systemctl', args: ['restart', 'iscsid.service'], timeoutMs: 60_000 });
-  return initiator;
+}
+
+/** the initiator name iscsid uses, from its file; undefined before one is made (GenerateName=yes) */
+export function initiatorNameOf(root = '/'): string | undefined {
+  const file = join(root, INITIATOR_NAME_FILE);
+  if (!existsSync(file)) return undefined;
+  return /^InitiatorName=(\S+)/m.exec(readFileSync(file, 'utf8'))?.[1];
+}
+
+/** what SendTargets discovery on a portal found, or why it found nothing */
+export interface TargetsOffered {
+  /** the portal answered on the iSCSI port (it may still have refused) */
+  answered: boolean;
+  found: Array<{ portal: string; target: string }>;
+  problem?: string;
+}
+
+export async function sendTargets(portal: Portal, runner: Runner): Promise<TargetsOffered> {
+  try {
+    const result = await runner.run(
+      iscsiadm(['-m', 'discovery', '-t', 'sendtargets', '-p', formatPortal(portal)], { timeoutMs: 60_000 }),
+    );
+    return { answered: true, found: parseDiscovery(result.stdout) };
+  } catch (error) {
+    if (!(error instanceof CommandFailed)) throw error;
+    const code = error.ending.kind === 'timeout' ? 'timeout' : exitCodeOf(error);
+    return {
+      answered: !NO_ANSWER.includes(code),
+      found: [],
+      problem: discoveryProblem(code, error.message),
+    };
+  }
 }
 
 async function discover(portal: Portal, target: string, runner: Runner): Promise<string | undefined> {
-  try {
-    const found = parseDiscovery(
-      (
-        await runner.run(
-          iscsiadm(['-m', 'discovery', '-t', 'sendtargets', '-p', formatPortal(portal)], {
-            timeoutMs: 60_000,
-          }),
-        )
-      ).stdout,
-    );
-    if (found.some((f) => f.target === target)) return undefined;
-    return `answers, but does not offer target ${target}${found.length > 0 ? ` (it offers: ${[...new Set(found.map((f) => f.target))].join(', ')})` : ' (it offers none to this initiator)'}`;
-  } catch (error) {
-    if (!(error instanceof CommandFailed)) throw error;
-    return discoveryProblem(error.ending.kind === 'timeout' ? 'timeout' : exitCodeOf(error), error.message);
-  }
+  const { found, problem } = await sendTargets(portal, runner);
+  if (problem) return problem;
+  if (found.some((f) => f.target === target)) return undefined;
+  return `answers, but does not offer target ${target}${found.length > 0 ? ` (it offers: ${[...new Set(found.map((f) => f.target))].join(', ')})` : ' (it offers none to this initiator)'}`;
 }
+
+/** iscsiadm's endings that mean nobody answered on the portal */
+const NO_ANSWER: Array<number | 'timeout' | undefined> = [
+  ISCSI_ERR_TRANS,
+  ISCSI_ERR_LOGIN,
+  ISCSI_ERR_TRANS_TIMEOUT,
+  ISCSI_ERR_PDU_TIMEOUT,
+  'timeout',
+];
 
 /** why SendTargets discovery on a portal failed, in words, from iscsiadm's exit code */
 export function discoveryProblem(code: number | 'timeout' | undefined, message: string): string {
   if (code === ISCSI_ERR_LOGIN_AUTH_FAILED) return 'refused discovery (authentication)';
-  const noAnswer = [
-    ISCSI_ERR_TRANS,
-    ISCSI_ERR_LOGIN,
-    ISCSI_ERR_TRANS_TIMEOUT,
-    ISCSI_ERR_PDU_TIMEOUT,
-    'timeout',
-  ];
-  if (noAnswer.includes(code as number)) return 'does not answer (connection refused or timed out)';
+  if (NO_ANSWER.includes(code)) return 'does not answer (connection refused or timed out)';
   return `discovery failed: ${message.split('\n')[0]}`;
 }
 
-async function sessions(runner: Runner): Promise<Array<{ portal: string; target: string }>> {
+/** the sessions this machine has open: portal and target */
+export async function iscsiSessions(runner: Runner): Promise<Array<{ portal: string; target: string }>> {
   const result = await runner.run(iscsiadm(['-m', 'session'], { allowExitCodes: [ISCSI_ERR_NO_OBJS_FOUND] }));
   return result.exitCode === 0 ? parseSessions(result.stdout) : [];
 }
 
-async function login(portal: Portal, spec: Spec, initiator: string, runner: Runner): Promise<void> {
-  const node = ['-m', 'node', '-T', spec.san.target, '-p', formatPortal(portal)];
-  const iface = spec.san.transport === 'iser' ? ['-I', 'iser'] : [];
+/** a login the target refused: for want of authorization, or for another reason (iscsiadm's first line) */
+export type LoginRefusal = { authorization: true } | { authorization: false; reason: string };
+
+/** a node record made afresh from iscsid.conf, then the login; a refusal is returned, not thrown */
+export async function loginTarget(
+  portal: Portal,
+  target: string,
+  transport: Spec['san']['transport'],
+  runner: Runner,
+): Promise<LoginRefusal | undefined> {
+  const node = ['-m', 'node', '-T', target, '-p', formatPortal(portal)];
+  const iface = transport === 'iser' ? ['-I', 'iser'] : [];
   // a record from an earlier run may hold older CHAP settings: it is made again from iscsid.conf
   await runner.run(iscsiadm([...node, '-o', 'delete'], { allowExitCodes: [ISCSI_ERR_NO_OBJS_FOUND] }));
   await runner.run(iscsiadm([...node, ...iface, '-o', 'new']));
@@ -307,22 +353,49 @@ async function login(portal: Portal, spec: Spec, initiator: string, runner: Runn
     await runner.run(
       iscsiadm([...node, '--login'], { timeoutMs: 120_000, allowExitCodes: [ISCSI_ERR_SESS_EXISTS] }),
     );
+    return undefined;
   } catch (error) {
     if (!(error instanceof CommandFailed)) throw error;
-    const code = exitCodeOf(error);
-    if (code === ISCSI_ERR_LOGIN_AUTH_FAILED) {
-      throw new UserError(
-        `the SAN at ${formatPortal(portal)} refused the login to ${spec.san.target} (authorization failure)`,
-        spec.san.chap
-          ? `check the CHAP user (san.chap.user: ${spec.san.chap.user}) and the secret in ${spec.san.chap.secret}, and that the target lets initiator ${initiator} in`
-          : `the target may want CHAP (san.chap in the spec), or may not let initiator ${initiator} in`,
-      );
-    }
+    if (exitCodeOf(error) === ISCSI_ERR_LOGIN_AUTH_FAILED) return { authorization: true };
+    return { authorization: false, reason: error.message.split('\n')[0] ?? error.message };
+  }
+}
+
+async function login(portal: Portal, spec: Spec, initiator: string, runner: Runner): Promise<void> {
+  const refused = await loginTarget(portal, spec.san.target, spec.san.transport, runner);
+  if (!refused) return;
+  if (refused.authorization) {
     throw new UserError(
-      `the login to ${spec.san.target} at ${formatPortal(portal)} failed: ${error.message.split('\n')[0]}`,
-      'check that the target exports the LUN and accepts this initiator',
+      `the SAN at ${formatPortal(portal)} refused the login to ${spec.san.target} (authorization failure)`,
+      spec.san.chap
+        ? `check the CHAP user (san.chap.user: ${spec.san.chap.user}) and the secret in ${spec.san.chap.secret}, and that the target lets initiator ${initiator} in`
+        : `the target may want CHAP (san.chap in the spec), or may not let initiator ${initiator} in`,
     );
   }
+  throw new UserError(
+    `the login to ${spec.san.target} at ${formatPortal(portal)} failed: ${refused.reason}`,
+    'check that the target exports the LUN and accepts this initiator',
+  );
+}
+
+/** the LUNs udev shows for a target this machine is logged in to, as listed (ls sorts by name) */
+export async function targetLuns(
+  portal: Portal,
+  target: string,
+  runner: Runner,
+  root = '/',
+): Promise<Array<{ lun: number; byPath: string }>> {
+  const prefix = byPathName(portal, target, 0).replace(/0$/, '');
+  const listing = await runner.run({
+    tool: 'ls',
+    args: ['-1', join(root, '/dev/disk/by-path')],
+    allowExitCodes: [2],
+  });
+  return listing.stdout
+    .split('\n')
+    .map((name) => `/dev/disk/by-path/${name}`)
+    .filter((path) => path.startsWith(prefix) && /-lun-\d+$/.test(path))
+    .map((path) => ({ lun: Number(path.slice(prefix.length)), byPath: path }));
 }
 
 /** waits for udev to name the LUN; a target without it lists the LUNs it has */
@@ -340,17 +413,7 @@ async function lunDevice(
     if (Date.now() > deadline) break;
     await sleep(1000);
   }
-  const prefix = byPathName(portal, spec.san.target, 0).replace(/0$/, '');
-  const listing = await runner.run({
-    tool: 'ls',
-    args: ['-1', join(root, '/dev/disk/by-path')],
-    allowExitCodes: [2],
-  });
-  const luns = listing.stdout
-    .split('\n')
-    .map((name) => `/dev/disk/by-path/${name}`)
-    .filter((path) => path.startsWith(prefix) && /-lun-\d+$/.test(path))
-    .map((path) => path.slice(prefix.length));
+  const luns = (await targetLuns(portal, spec.san.target, runner, root)).map((l) => l.lun);
   throw new UserError(
     `logged in to ${spec.san.target}, but it shows no LUN ${spec.san.lun} to this initiator${luns.length > 0 ? ` (it has LUN ${luns.join(', ')})` : ''}`,
     'set san.lun in the spec to the cluster disk, or export it on the target',
@@ -362,8 +425,18 @@ async function lunDevice(
  * that an unreachable one is reported even when another answers.
  */
 export async function connectSan(options: ConnectOptions): Promise<SanSession> {
-  const { spec, runner, say, root = '/' } = options;
-  const initiator = await configureInitiator(options);
+  const { spec, runner, say, chap, root = '/' } = options;
+  const initiator = installerInitiatorName(spec);
+  await configureInitiator(
+    {
+      initiator,
+      ...(spec.san.chap && { chapUser: spec.san.chap.user }),
+      ...(chap && { chap }),
+      ...(spec.san.chap?.mutual && { mutualUser: spec.san.chap.mutual.user }),
+      root,
+    },
+    runner,
+  );
   const portals = portalsOf(spec);
   const problems: string[] = [];
   let reachable: Portal | undefined;
@@ -383,7 +456,7 @@ export async function connectSan(options: ConnectOptions): Promise<SanSession> {
       'check the portal addresses in san.portals, the storage network (fabric.sif), and that the target is online',
     );
   }
-  const logged = await sessions(runner);
+  const logged = await iscsiSessions(runner);
   if (logged.some((s) => s.target === spec.san.target && s.portal === formatPortal(reachable))) {
     say(`SAN: already logged in to ${spec.san.target} at ${formatPortal(reachable)}`);
   } else {
@@ -402,12 +475,16 @@ export async function connectSan(options: ConnectOptions): Promise<SanSession> {
   };
 }
 
-/** leaves the SAN: the blades, not the installer, use the LUN from now on */
-export async function disconnectSan(session: SanSession, runner: Runner): Promise<void> {
+/** ends the session with a target through a portal; none open is no error */
+export async function logoutTarget(portal: Portal, target: string, runner: Runner): Promise<void> {
   await runner.run(
-    iscsiadm(['-m', 'node', '-T', session.target, '-p', formatPortal(session.portal), '--logout'], {
+    iscsiadm(['-m', 'node', '-T', target, '-p', formatPortal(portal), '--logout'], {
       allowExitCodes: [ISCSI_ERR_NO_OBJS_FOUND],
       timeoutMs: 60_000,
     }),
   );
 }
+
+/** leaves the SAN: the blades, not the installer, use the LUN from now on */
+export const disconnectSan = (session: SanSession, runner: Runner) =>
+  logoutTarget(session.portal, session.target, runner);

@@ -33,6 +33,8 @@ export interface SpecDraft {
   network: { cidr?: string };
   nodes: NodeDraft[];
   images: { vc: string[] };
+  /** a spec brought with --spec FILE, as written: what the screens do not edit is kept from it */
+  kept?: Record<string, unknown>;
 }
 
 export interface DraftCheck {
@@ -49,14 +51,23 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** a section as the screens write it over the one brought: each key the screens edit replaces the brought one */
+function over(brought: unknown, edited: object): object {
+  const section = typeof brought === 'object' && brought !== null && !Array.isArray(brought) ? brought : {};
+  const rest = Object.entries(section).filter(([key]) => !(key in edited));
+  return { ...Object.fromEntries(rest), ...defined(edited) };
+}
+
 function written(draft: SpecDraft): object {
+  const kept = draft.kept ?? {};
   return {
-    cluster: defined(draft.cluster),
-    san: defined(draft.san),
-    fabric: defined(draft.fabric),
-    network: defined(draft.network),
+    ...kept,
+    cluster: over(kept.cluster, draft.cluster),
+    san: over(kept.san, draft.san),
+    fabric: over(kept.fabric, draft.fabric),
+    network: over(kept.network, draft.network),
     nodes: draft.nodes.map(defined),
-    images: draft.images,
+    images: over(kept.images, draft.images),
   };
 }
 

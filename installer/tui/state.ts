@@ -66,6 +66,8 @@ export interface State {
   dvd: Record<string, Manifest>;
   /** cluster.yaml being built, and what the spec's checker says of it */
   spec: SpecDraft;
+  /** the spec brought with --spec FILE, as written: what the screens do not edit is kept from it */
+  kept?: Record<string, unknown>;
   check: DraftCheck;
   /** items whose problems show before Continue is pressed */
   touched: ItemId[];
@@ -103,7 +105,10 @@ const EMPTY_VALUES: Record<TextFieldId, string> = {
 /** the spec's default cluster network, shown filled in */
 const DEFAULT_CLUSTER_NETWORK = '10.42.0.0/24';
 
-type Inputs = Pick<State, 'values' | 'sif' | 'addressing' | 'transport' | 'lun' | 'nodes' | 'images'>;
+type Inputs = Pick<
+  State,
+  'values' | 'sif' | 'addressing' | 'transport' | 'lun' | 'nodes' | 'images' | 'kept'
+>;
 
 export function draftOf(inputs: Inputs): SpecDraft {
   const text = (id: TextFieldId) => inputs.values[id].trim() || undefined;
@@ -128,6 +133,7 @@ export function draftOf(inputs: Inputs): SpecDraft {
     network: { cidr: text('network.cidr') },
     nodes: inputs.nodes,
     images: { vc: inputs.images },
+    ...(inputs.kept && { kept: inputs.kept }),
   };
 }
 

@@ -9,7 +9,7 @@ import { type Instance, render } from 'ink';
 import type { ReactElement } from 'react';
 import { expect, vi } from 'vitest';
 
-class Screen extends EventEmitter {
+export class Screen extends EventEmitter {
   readonly frames: string[] = [];
   readonly isTTY = false;
   constructor(
@@ -24,7 +24,7 @@ class Screen extends EventEmitter {
   };
 }
 
-class StdinStub extends EventEmitter {
+export class StdinStub extends EventEmitter {
   readonly isTTY = true;
   #data: string | null = null;
   write = (data: string) => {

@@ -1,0 +1,119 @@
+/**
+ * `virtualinux install --tui`: the guided installer on this terminal, on the install engine.
+ * `--spec FILE` starts the dialogue from a spec; `--dry-run` ends it at the Review screen's
+ * Install, prints the plan as `virtualinux install --dry-run` does, and writes nothing.
+ */
+
+import { readFileSync } from 'node:fs';
+import { render } from 'ink';
+import { parse } from 'yaml';
+import { UserError } from '../../core/errors.ts';
+import type { LineOutput } from '../../core/exec/line-log.ts';
+import { installerInitiatorName } from '../../core/spec/derive.ts';
+import { loadSpec } from '../../core/spec/load.ts';
+import { readSecret } from '../../core/spec/secret.ts';
+import { version } from '../../core/version.ts';
+import type { Manifest } from '../../images/manifest.ts';
+import { readImageManifests } from '../engine/install.ts';
+import { App } from './app.tsx';
+import { InstallEnginePort } from './engine-port.ts';
+import type { EnginePort } from './port.ts';
+import { seededState, type WrittenSpec } from './seed.ts';
+import type { State } from './state.ts';
+
+export interface GuidedInvocation {
+  specFile?: string;
+  dryRun: boolean;
+  /** where the DVD is mounted */
+  medium: string;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  /** where the dry run's plan is printed, once the screen is left */
+  out: LineOutput;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** the dialogue's start from a spec file: loadSpec checks it, the screens edit it as written */
+function fromSpec(file: string, images: Record<string, Manifest>, env?: NodeJS.ProcessEnv) {
+  const spec = loadSpec(file);
+  const written = parse(readFileSync(file, 'utf8')) as WrittenSpec;
+  let secret = '';
+  if (spec.san.chap) {
+    try {
+      secret = readSecret({ ref: spec.san.chap.secret, field: 'san.chap.secret' }, env);
+    } catch (error) {
+      // not readable here: the SAN screen asks for it
+      if (!(error instanceof UserError)) throw error;
+    }
+  }
+  return { spec, state: seededState(written, images, secret) };
+}
+
+interface Ending {
+  /** --dry-run: Install was pressed on the Review screen */
+  reviewed: boolean;
+  /** the install ran and did not finish: it failed or was stopped */
+  failed: boolean;
+}
+
+/** the port as the dialogue uses it here: a dry run leaves at Install; an install's ending is noted */
+function wired(port: EnginePort, dryRun: boolean, ending: Ending, leave: () => void): EnginePort {
+  return {
+    observeNetwork: () => port.observeNetwork(),
+    discoverSan: (request) => port.discoverSan(request),
+    plan: (request) => port.plan(request),
+    apply: (events, signal) => {
+      if (dryRun) {
+        ending.reviewed = true;
+        leave();
+        return Promise.reject(new UserError('dry run: nothing was written'));
+      }
+      return port.apply(events, signal).catch((error: unknown) => {
+        ending.failed = true;
+        throw error;
+      });
+    },
+  };
+}
+
+/** the dialogue on a terminal, with its port and where it starts */
+export interface Dialogue extends Pick<GuidedInvocation, 'dryRun' | 'stdin' | 'stdout' | 'out' | 'env'> {
+  port: EnginePort & Pick<InstallEnginePort, 'reviewedTranscript'>;
+  images: Record<string, Manifest>;
+  initial?: State;
+}
+
+/** resolves to the exit code when the administrator leaves: 1 when an install started and did not finish */
+export async function guide(dialogue: Dialogue): Promise<number> {
+  const { port, dryRun, env, initial } = dialogue;
+  const ending: Ending = { reviewed: false, failed: false };
+  const app = render(
+    <App
+      port={wired(port, dryRun, ending, () => app.unmount())}
+      version={dryRun ? `${version()} (dry run)` : version()}
+      images={dialogue.images}
+      {...(initial && { initial })}
+      {...(env && { env })}
+    />,
+    // Ctrl-C is the App's (it asks first); nothing here writes to the console, which stays as it is
+    { stdin: dialogue.stdin, stdout: dialogue.stdout, exitOnCtrlC: false, patchConsole: false },
+  );
+  await app.waitUntilExit();
+  if (ending.reviewed) {
+    for (const line of port.reviewedTranscript()) dialogue.out.write(`${line}\n`);
+    dialogue.out.write('dry run: nothing was written\n');
+  }
+  return ending.failed ? 1 : 0;
+}
+
+export function runGuided(invocation: GuidedInvocation): Promise<number> {
+  const { env } = invocation;
+  const images = readImageManifests(invocation.medium);
+  const seed = invocation.specFile === undefined ? undefined : fromSpec(invocation.specFile, images, env);
+  const port = new InstallEnginePort({
+    medium: invocation.medium,
+    ...(seed && { initiator: installerInitiatorName(seed.spec) }),
+    ...(env && { env }),
+  });
+  return guide({ ...invocation, port, images, ...(seed && { initial: seed.state }) });
+}
