@@ -192,6 +192,42 @@ vl_login; echo "status $? sessions $VL_SESSIONS"; cat "$calls"`,
     }
   });
 
+  test("the root's iscsid.conf gets the login's timers: iscsid logs the session in again with them", async () => {
+    const conf = (portals: string) => {
+      const root = join(work, `root-${portals.split(',').length}`);
+      mkdirSync(join(root, 'etc', 'iscsi'), { recursive: true });
+      writeFileSync(
+        join(root, 'etc', 'iscsi', 'iscsid.conf'),
+        [
+          '# open-iscsi',
+          'node.session.timeo.replacement_timeout = 120',
+          'node.conn[0].timeo.noop_out_interval = 5',
+          'node.conn[0].timeo.noop_out_timeout = 5',
+          'node.conn[0].timeo.login_timeout = 15',
+          '',
+        ].join('\n'),
+      );
+      return initramfs(
+        `storage_ip=${portals} ivid=iqn.x:t root=vl:vg/img_node`,
+        `vl_cmdline; rootmnt="${root}"; vl_root_timers; cat "${root}/etc/iscsi/iscsid.conf"`,
+      );
+    };
+    expect((await conf('10.0.0.1')).stdout.split('\n')).toEqual([
+      '# open-iscsi',
+      'node.session.timeo.replacement_timeout = 86400',
+      'node.conn[0].timeo.noop_out_interval = 0',
+      'node.conn[0].timeo.noop_out_timeout = 0',
+      'node.conn[0].timeo.login_timeout = 15',
+    ]);
+    expect((await conf('10.0.0.1,10.0.0.2')).stdout.split('\n')).toEqual([
+      '# open-iscsi',
+      'node.session.timeo.replacement_timeout = 15',
+      'node.conn[0].timeo.noop_out_interval = 5',
+      'node.conn[0].timeo.noop_out_timeout = 5',
+      'node.conn[0].timeo.login_timeout = 15',
+    ]);
+  });
+
   test("a layer held elsewhere: the holder's name from the kernel's report of the refused mount", async () => {
     // recorded from a blade whose layer node01 held (Linux 6.1, ext4 MMP)
     const dmesg = [
