@@ -56,9 +56,23 @@ export function bladeOutcome(name: string, console: string): { status: StepStatu
       detail: `multi-user, login prompt as ${name}${root ? `, root ${root[2]}` : ''}`,
     };
   }
-  if (KERNEL_FROM_VLBOOT.test(console))
-    return { status: 'failed', detail: 'the node kernel from VLBOOT started, no login prompt followed' };
+  if (KERNEL_FROM_VLBOOT.test(console)) {
+    const units = systemdFailures(console);
+    return {
+      status: 'failed',
+      detail: `the node kernel from VLBOOT started, no login prompt followed${units.length > 0 ? `; systemd said: ${units.join('; ')}` : ''}`,
+    };
+  }
   return { status: 'failed', detail: 'neither the node kernel from VLBOOT nor a SAN boot failure' };
+}
+
+/** systemd's console lines for units that failed, timed out or lost a dependency, in order, once each */
+export function systemdFailures(console: string): string[] {
+  const lines = console
+    .split(/\r?\n|\r/)
+    .map((line) => stripVTControlCharacters(line).trim())
+    .filter((line) => /^\[(FAILED| TIME |DEPEND)\] /.test(line));
+  return [...new Set(lines)];
 }
 
 export async function labRun(

@@ -9,7 +9,7 @@ import { checkSpecText, loadSpec } from '../../../core/spec/load.ts';
 import { bladeSifMac, bladeVm, ipxeScript, SANBOOT_FAILED, selectBlades } from '../../../lab/blades.ts';
 import { specWithKey } from '../../../lab/lab.ts';
 import { qemuCommand } from '../../../lab/qemu.ts';
-import { bladeOutcome, summaryTable } from '../../../lab/run.ts';
+import { bladeOutcome, summaryTable, systemdFailures } from '../../../lab/run.ts';
 import type { LabState } from '../../../lab/state.ts';
 
 const spec = loadSpec(EXAMPLE_SPEC_URL.pathname);
@@ -150,6 +150,27 @@ describe('bladeOutcome', () => {
     const kernel =
       '[    0.000000] Command line: BOOT_IMAGE=/vmlinuz storage_ip=10.0.2.2 ivid=iqn.x:lab.san root=vl:vl_lab/img_node boot=vl\r\n';
     expect(bladeOutcome('node01', kernel).status).toBe('failed');
+  });
+
+  test('no login prompt: the units systemd said failed, timed out or lost a dependency are named, once each', () => {
+    const console = [
+      '[    0.000000] Command line: BOOT_IMAGE=/vmlinuz ivid=iqn.x:lab.san root=vl:vl_lab/img_node boot=vl',
+      '[\u001b[0;1;31m TIME \u001b[0m] Timed out waiting for device \u001b[0;1;39mdev-ttyS0.device\u001b[0m - /dev/ttyS0.',
+      '[\u001b[0;1;38;5;185mDEPEND\u001b[0m] Dependency failed for \u001b[0;1;39mserial-getty@ttyS0.service\u001b[0m - Serial Getty on ttyS0.',
+      "[  101.2] systemd[1]: serial-getty@ttyS0.service: Job serial-getty@ttyS0.service/start failed with result 'dependency'.",
+      '\u001bM\r\u001b[K[\u001b[0;1;31mFAILED\u001b[0m] Failed to start \u001b[0;1;39mchrony.service\u001b[0m - chrony, an NTP client/server.',
+      '[\u001b[0;1;31mFAILED\u001b[0m] Failed to start \u001b[0;1;39mchrony.service\u001b[0m - chrony, an NTP client/server.',
+      '[\u001b[0;32m  OK  \u001b[0m] Finished \u001b[0;1;39msystemd-update-utmp-runlevel.service\u001b[0m - Record Runlevel Change in UTMP.',
+    ].join('\r\n');
+    expect(systemdFailures(console)).toEqual([
+      '[ TIME ] Timed out waiting for device dev-ttyS0.device - /dev/ttyS0.',
+      '[DEPEND] Dependency failed for serial-getty@ttyS0.service - Serial Getty on ttyS0.',
+      '[FAILED] Failed to start chrony.service - chrony, an NTP client/server.',
+    ]);
+    expect(bladeOutcome('node01', console).detail).toBe(
+      'the node kernel from VLBOOT started, no login prompt followed; systemd said: [ TIME ] Timed out waiting for device dev-ttyS0.device - /dev/ttyS0.; [DEPEND] Dependency failed for serial-getty@ttyS0.service - Serial Getty on ttyS0.; [FAILED] Failed to start chrony.service - chrony, an NTP client/server.',
+    );
+    expect(systemdFailures('[  OK  ] Reached target multi-user.target')).toEqual([]);
   });
 
   test('the summary has one line per step, with its result and time', () => {
