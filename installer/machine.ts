@@ -2,7 +2,7 @@
  * What the installer does to the live system: a root shell on its console, power off and reboot
  * through systemd, and a look at where an unattended install would find its spec.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,28 @@ export function runInteractive(command: Command): Promise<number> {
   }).finally(() => {
     for (const signal of stopSignals) process.off(signal, ignore);
   });
+}
+
+/**
+ * The same, for a program that draws on the terminal and reads its keys itself (the guided
+ * installer): its event loop stands still until the shell exits, so no key goes to both.
+ */
+export function runInteractiveSync(command: Command): number {
+  for (const signal of stopSignals) process.on(signal, ignore);
+  try {
+    const child = spawnSync(command.tool, command.args, {
+      stdio: 'inherit',
+      ...(command.env && { env: { ...process.env, ...command.env } }),
+      ...(command.cwd !== undefined && { cwd: command.cwd }),
+    });
+    if (child.error) {
+      const { code, message } = child.error as NodeJS.ErrnoException;
+      throw new UserError(`could not start ${command.tool}: ${code ?? message}`);
+    }
+    return child.status ?? 128 + signalNumber(child.signal);
+  } finally {
+    for (const signal of stopSignals) process.off(signal, ignore);
+  }
 }
 
 /** a shell killed by a signal reports 128 + its number, as a shell's `$?` would */

@@ -29,7 +29,8 @@ function network(cidr: string): Ipv4Network {
 }
 
 export const clusterNetwork = (spec: Spec) => network(spec.network.cidr);
-export const fabricNetwork = (spec: Spec) => (spec.fabric.cidr ? network(spec.fabric.cidr) : undefined);
+export const fabricNetwork = (spec: Pick<Spec, 'fabric'> | { fabric: { cidr?: string } }) =>
+  spec.fabric.cidr ? network(spec.fabric.cidr) : undefined;
 
 export const clusterDomain = (spec: Spec) => spec.cluster.domain ?? `${spec.cluster.name}.cluster.internal`;
 

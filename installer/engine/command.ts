@@ -126,6 +126,10 @@ async function guided(input: CommandInput): Promise<number> {
       'without a terminal, install from a cluster spec: virtualinux install --spec FILE',
     );
   }
+  // Ink draws only its last frame when CI is set (is-in-ci, read as Ink loads): this is a terminal
+  // someone types at, under CI too (the tests' tmux), so the screens are drawn as they change
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   // loaded here only: Ink and React are not needed by any other command
   const { runGuided } = await import('../tui/guided.tsx');
   const specFile = stringOption(input.values, 'spec');

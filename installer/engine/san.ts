@@ -78,13 +78,17 @@ const ipAddrShow = (sif: string): Command => ({
  * The installer's own address on a static fabric: the last host of the fabric network, which the
  * blades (firstHost + i, counted from the start) do not reach in any cluster that fits.
  */
-export function installerFabricAddress(spec: Spec): string | undefined {
+export function installerFabricAddress(spec: { fabric: SifFabric }): string | undefined {
   const net = fabricNetwork(spec);
   return net && `${formatIpv4(broadcast(net) - 1)}/${net.prefix}`;
 }
 
+/** what bringing sif up reads of the spec: the fabric section, as the screens have it too */
+export type SifFabric = Pick<Spec['fabric'], 'sif' | 'modules'> &
+  Partial<Pick<Spec['fabric'], 'cidr' | 'mtu'>>;
+
 export interface SifOptions {
-  spec: Spec;
+  spec: { fabric: SifFabric };
   runner: Runner;
   say: (line: string) => void;
   /** an address for sif (CIDR) instead of DHCP or the fabric's last host */

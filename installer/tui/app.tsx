@@ -18,7 +18,7 @@ import {
   problemsElsewhere,
   shownProblems,
 } from './form.ts';
-import { keyIntent } from './keys.ts';
+import { keyIntent, splitKeys } from './keys.ts';
 import { layoutPreview } from './layout-preview.ts';
 import { type Intent, reduce } from './model.ts';
 import { type EnginePort, failureOf } from './port.ts';
@@ -50,8 +50,8 @@ export interface AppProps {
   /** NO_COLOR and TERM decide the colours; default: this process's environment */
   env?: NodeJS.ProcessEnv;
   clock?: () => number;
-  /** `!`: the wiring suspends the screen and runs a root shell */
-  onShell?: () => void;
+  /** `!`: the wiring suspends the screen and runs a root shell; its exit status, when it ran one */
+  onShell?: () => number | undefined;
   /** the administrator leaves the installer (after the install, or when asked) */
   onExit?: () => void;
 }
@@ -62,7 +62,7 @@ type Dispatch = (intent: Intent) => void;
 interface Carrier {
   port: EnginePort;
   clock: () => number;
-  onShell: (() => void) | undefined;
+  onShell: (() => number | undefined) | undefined;
   onExit: (() => void) | undefined;
   exit: () => void;
   /** the install running, to stop it */
@@ -106,9 +106,12 @@ function carryOut(request: Request, carrier: Carrier, dispatch: Dispatch): void 
     case 'stop':
       carrier.install.current?.abort();
       return;
-    case 'shell':
-      carrier.onShell?.();
+    case 'shell': {
+      // the shell has the terminal until it exits; its status comes back to the key line
+      const status = carrier.onShell?.();
+      if (status !== undefined) dispatch({ type: 'shell-returned', status });
       return;
+    }
     case 'quit':
       carrier.onExit?.();
       carrier.exit();
@@ -171,6 +174,13 @@ function useTerminalSize() {
 }
 
 function keyHints(state: State): string {
+  const hints = screenKeyHints(state);
+  return state.shellStatus === undefined
+    ? hints
+    : `back from the shell (exit status ${state.shellStatus})   ${hints}`;
+}
+
+function screenKeyHints(state: State): string {
   if (state.screen === 'progress') return 'l log   Ctrl-C stop   ? help';
   if (state.screen === 'welcome') return 'Enter begins   ? help   ! shell   Ctrl-C quit';
   if (state.screen === 'done') return 'Enter leaves   ? help   ! shell';
@@ -383,8 +393,10 @@ export function App(props: AppProps) {
   // One reader for every key, and it reads the model as the intents before it left it: keys typed
   // faster than React renders (a paste, a fast serial line) each meet the state they follow.
   useInput((input, key) => {
-    const intent = keyIntent(input, key, current());
-    if (intent) dispatch(intent);
+    for (const [typed, pressed] of splitKeys(input, key)) {
+      const intent = keyIntent(typed, pressed, current());
+      if (intent) dispatch(intent);
+    }
   });
 
   const asking = state.overlay === 'ask-quit' || state.overlay === 'ask-stop' ? state.overlay : undefined;

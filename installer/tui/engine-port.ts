@@ -28,6 +28,7 @@ import {
 import type { LunObservation } from '../engine/observation.ts';
 import { observeLun } from '../engine/observe.ts';
 import {
+  bringUpSif,
   configureInitiator,
   formatPortal,
   initiatorNameOf,
@@ -98,6 +99,8 @@ export class InstallEnginePort implements EnginePort {
   async discoverSan(request: SanRequest): Promise<SanDiscovery> {
     const runner = this.#runner();
     const chap = request.chap && { secret: this.#secret(request.chap.secret) };
+    // as the install does: the portals answer only once sif is up with an address
+    if (request.fabric) await bringUpSif({ spec: { fabric: request.fabric }, runner, say: () => {} });
     await configureInitiator(
       {
         ...(this.options.initiator !== undefined && { initiator: this.options.initiator }),

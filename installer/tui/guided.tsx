@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { render } from 'ink';
 import { parse } from 'yaml';
 import { UserError } from '../../core/errors.ts';
+import type { Command } from '../../core/exec/command.ts';
 import type { LineOutput } from '../../core/exec/line-log.ts';
 import { installerInitiatorName } from '../../core/spec/derive.ts';
 import { loadSpec } from '../../core/spec/load.ts';
@@ -15,6 +16,7 @@ import { readSecret } from '../../core/spec/secret.ts';
 import { version } from '../../core/version.ts';
 import type { Manifest } from '../../images/manifest.ts';
 import { readImageManifests } from '../engine/install.ts';
+import { rootShell, runInteractiveSync } from '../machine.ts';
 import { App } from './app.tsx';
 import { InstallEnginePort } from './engine-port.ts';
 import type { EnginePort } from './port.ts';
@@ -81,6 +83,30 @@ export interface Dialogue extends Pick<GuidedInvocation, 'dryRun' | 'stdin' | 's
   port: EnginePort & Pick<InstallEnginePort, 'reviewedTranscript'>;
   images: Record<string, Manifest>;
   initial?: State;
+  /** what `!` runs: a root login shell */
+  shell?: Command;
+}
+
+/** the terminal cleared, the cursor home */
+const CLEAR = '\u001B[2J\u001B[H';
+
+/**
+ * `!`: a root shell on the dialogue's terminal, the screen left as it is drawn again after it.
+ * Keys go to the shell only: the installer's event loop waits for it (runInteractiveSync).
+ */
+function shellOn(dialogue: Pick<Dialogue, 'stdin' | 'stdout' | 'shell'>): number {
+  const { stdin, stdout } = dialogue;
+  stdin.setRawMode?.(false);
+  stdout.write(`${CLEAR}A root shell. The installer waits: type exit to come back to it.\n`);
+  try {
+    return runInteractiveSync(dialogue.shell ?? rootShell);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return 127;
+  } finally {
+    stdin.setRawMode?.(true);
+    stdout.write(CLEAR);
+  }
 }
 
 /** resolves to the exit code when the administrator leaves: 1 when an install started and did not finish */
@@ -92,6 +118,7 @@ export async function guide(dialogue: Dialogue): Promise<number> {
       port={wired(port, dryRun, ending, () => app.unmount())}
       version={dryRun ? `${version()} (dry run)` : version()}
       images={dialogue.images}
+      onShell={() => shellOn(dialogue)}
       {...(initial && { initial })}
       {...(env && { env })}
     />,

@@ -93,6 +93,33 @@ export function itemIntent(input: string, key: Key, focused: Focused): Intent | 
   }
 }
 
+/** the keys a control character in a chunk of typed text stands for */
+const CONTROL_KEYS: Record<string, Partial<Key>> = {
+  '\t': { tab: true },
+  '\r': { return: true },
+  '\n': { return: true },
+  '\u007f': { backspace: true },
+  '\b': { backspace: true },
+};
+
+/**
+ * One chunk of input as the keys it holds. Ink parses a chunk into one key when it holds no escape
+ * sequence: keys typed faster than the terminal is read (a paste, tmux send-keys, a serial line)
+ * come as `10.0.2.2<Tab>lab<Tab>secret`, which would be typed whole into the field in focus.
+ * Tab, Enter and Backspace in it are keys of their own; the text between them stays one chunk.
+ */
+export function splitKeys(input: string, key: Key): [string, Key][] {
+  if (input.length < 2 || !/[\t\r\n\u007f\b]/.test(input)) return [[input, key]];
+  const plain: Key = { ...key, tab: false, return: false, backspace: false, delete: false };
+  const keys: [string, Key][] = [];
+  for (const part of input.split(/([\t\r\n\u007f\b])/)) {
+    if (part === '') continue;
+    const control = CONTROL_KEYS[part];
+    keys.push(control ? ['', { ...plain, ...control }] : [part, plain]);
+  }
+  return keys;
+}
+
 /** what a key does in this state; one function for the whole App, so a key never meets an old screen */
 export function keyIntent(input: string, key: Key, state: State): Intent | undefined {
   const focused = state.focus === undefined ? undefined : itemById(state.focus);

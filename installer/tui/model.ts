@@ -48,6 +48,7 @@ export type Intent =
   | { type: 'help' }
   | { type: 'close' }
   | { type: 'shell' }
+  | { type: 'shell-returned'; status: number }
   | { type: 'interrupt' }
   | { type: 'answer'; yes: boolean }
   | { type: 'toggle-log' }
@@ -267,9 +268,12 @@ function discover(state: State): State {
   }
   const user = state.spec.san.chap?.user;
   const chap = user ? { chap: { user, secret: state.values.secret } } : {};
+  const { sif, modules, cidr } = state.spec.fabric;
+  // the live system's NICs are down until something brings them up: the portals answer through sif
+  const fabric = sif ? { fabric: { sif, modules, ...(cidr && { cidr }) } } : {};
   return ask(
     { ...touched, discovery: { state: 'asking' } },
-    { kind: 'discover-san', request: { portals: state.spec.san.portals, ...chap } },
+    { kind: 'discover-san', request: { portals: state.spec.san.portals, ...chap, ...fabric } },
   );
 }
 
@@ -343,15 +347,25 @@ function answer(state: State, yes: boolean): State {
   return closed;
 }
 
+/** the LUN a spec brought with --spec names (san.target, san.lun: 1 when not written) */
+function wantedLun(kept: State['kept']): { target: string; lun: number } | undefined {
+  const san = kept?.san as { target?: unknown; lun?: unknown } | undefined;
+  if (typeof san?.target !== 'string') return undefined;
+  return { target: san.target, lun: typeof san.lun === 'number' ? san.lun : 1 };
+}
+
 function afterDiscovery(state: State, discovery: SanDiscovery): State {
-  const still = discovery.luns.find((l) => l.target === state.lun?.target && l.lun === state.lun?.lun);
+  // the LUN chosen before, or else the one the spec names: chosen again, the cursor on it
+  const wanted = state.lun ?? wantedLun(state.kept);
+  const at = discovery.luns.findIndex((l) => l.target === wanted?.target && l.lun === wanted?.lun);
+  const still = discovery.luns[at];
   const { lun: _, ...rest } = state;
   const seen = {
     ...rest,
     ...(still && { lun: still }),
     discovery: { state: 'seen' as const, value: discovery },
   };
-  const found = settled(rebuilt({ ...seen, cursors: { ...seen.cursors, luns: 0 } }));
+  const found = settled(rebuilt({ ...seen, cursors: { ...seen.cursors, luns: Math.max(at, 0) } }));
   return discovery.luns.length > 0 && state.screen === 'san' ? { ...found, focus: 'luns' } : found;
 }
 
@@ -396,8 +410,16 @@ const FROM_THE_KEYBOARD = new Set<Intent['type']>([
   'toggle-log',
 ]);
 
-export function reduce(state: State, intent: Intent): State {
-  if (state.overlay && FROM_THE_KEYBOARD.has(intent.type)) return state;
+function withoutShellStatus(state: State): State {
+  if (state.shellStatus === undefined) return state;
+  const { shellStatus: _, ...rest } = state;
+  return rest;
+}
+
+export function reduce(before: State, intent: Intent): State {
+  if (before.overlay && FROM_THE_KEYBOARD.has(intent.type)) return before;
+  // the shell's exit status stays on the key line until the next key
+  const state = FROM_THE_KEYBOARD.has(intent.type) ? withoutShellStatus(before) : before;
   switch (intent.type) {
     case 'next':
       return next(state);
@@ -442,6 +464,8 @@ export function reduce(state: State, intent: Intent): State {
       return state.overlay === 'help' ? answer(state, false) : state;
     case 'shell':
       return ask(state, { kind: 'shell' });
+    case 'shell-returned':
+      return { ...state, shellStatus: intent.status };
     case 'interrupt':
       return interrupt(state);
     case 'answer':

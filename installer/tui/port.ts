@@ -8,6 +8,7 @@ import type { EventSink } from '../../core/exec/events.ts';
 import type { Spec } from '../../core/spec/schema.ts';
 import type { InstallEvent } from '../engine/install.ts';
 import type { LunVerdict } from '../engine/plan.ts';
+import type { SifFabric } from '../engine/san.ts';
 
 /** one network interface of the machine the DVD booted, as `ip -j link` and ethtool see it */
 export interface InterfaceInfo {
@@ -39,6 +40,8 @@ export interface NetworkObservation {
 
 export interface SanRequest {
   portals: string[];
+  /** the interface to the SAN chosen on the Network screen: brought up before the portals are asked */
+  fabric?: SifFabric;
   /** the secret goes to the engine only: never into the spec, never on screen */
   chap?: { user: string; secret: string };
 }

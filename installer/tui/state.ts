@@ -86,6 +86,8 @@ export interface State {
   outcome?: InstallOutcome;
   overlay?: Overlay;
   request?: Request;
+  /** the exit status of the last `!` shell, shown on the key line until the next key */
+  shellStatus?: number;
 }
 
 const EMPTY_VALUES: Record<TextFieldId, string> = {

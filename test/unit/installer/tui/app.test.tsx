@@ -66,11 +66,15 @@ describe('the keys of every screen', () => {
     expect(lineWith(frame(), 'Cluster name')).toContain('la_');
   });
 
-  test('! asks for a shell', async () => {
-    const onShell = vi.fn();
-    const { stdin } = await startAt(walkTo('network'), { onShell });
+  test('! asks for a shell; its exit status shows on the key line until the next key', async () => {
+    const onShell = vi.fn(() => 3);
+    const { stdin, frame } = await startAt(walkTo('network'), { onShell });
     await type(stdin, '!');
     await until(() => expect(onShell).toHaveBeenCalledOnce());
+    await until(() => expect(frame()).toContain('back from the shell (exit status 3)'));
+    expect(frame()).toContain('1/5 Network');
+    await type(stdin, KEY.down);
+    expect(frame()).not.toContain('back from the shell');
   });
 
   test('requests made between two renders are all carried out: Discover, then ! at once', async () => {

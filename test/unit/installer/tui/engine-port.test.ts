@@ -192,6 +192,23 @@ describe('discoverSan', () => {
     expectHidden(san, JSON.stringify(discovery));
   });
 
+  test('with the interface chosen on the Network screen, sif is brought up before a portal is asked', async () => {
+    const { san, port } = machine({ luns: { 1: 'fresh' } });
+    await port.discoverSan({ portals: ['10.0.2.2'], fabric: { sif: 'eth0', modules: ['virtio_net'] } });
+    const lines = san.lines();
+    const firstIscsi = lines.findIndex((l) => l.startsWith('iscsiadm'));
+    expect(lines.slice(0, 3)).toEqual([
+      'modprobe virtio_net',
+      'ip -j addr show dev eth0',
+      'ip link set dev eth0 up',
+    ]);
+    expect(firstIscsi).toBeGreaterThan(2);
+    // without one (a test, a machine already up), nothing is brought up
+    const { san: other, port: without } = machine({ luns: { 1: 'fresh' } });
+    await without.discoverSan({ portals: ['10.0.2.2'] });
+    expect(other.lines().filter((l) => l.startsWith('modprobe') || l.startsWith('ip link'))).toEqual([]);
+  });
+
   test('a portal that offers no target to this initiator says so, and names the initiator for the ACL', async () => {
     const { port } = machine({ luns: {}, portals: { '10.0.2.2:3260': '' } });
     expect(await port.discoverSan({ portals: ['10.0.2.2'] })).toEqual({

@@ -1,7 +1,7 @@
 /** Keys to intents: what each key does on the item in focus, and the keys every screen shares. */
 import type { Key } from 'ink';
 import { describe, expect, test } from 'vitest';
-import { keyIntent } from '../../../../installer/tui/keys.ts';
+import { keyIntent, splitKeys } from '../../../../installer/tui/keys.ts';
 import type { State } from '../../../../installer/tui/state.ts';
 import { DISCOVERY, feed, walkTo } from './fixtures.ts';
 
@@ -94,5 +94,43 @@ describe('the keys every screen shares', () => {
     const progress = { ...walkTo('review'), screen: 'progress' as const, focus: undefined };
     expect(press(progress, 'l')).toEqual({ type: 'toggle-log' });
     expect(press(progress, 'x')).toBeUndefined();
+  });
+});
+
+describe('a chunk of typed keys (a paste, tmux send-keys, a serial line)', () => {
+  test('Tab, Enter and Backspace in it are keys of their own; the text between them stays whole', () => {
+    expect(splitKeys('10.0.2.2:3260\tlab\tse?!ret\r', key())).toEqual([
+      ['10.0.2.2:3260', key()],
+      ['', key({ tab: true })],
+      ['lab', key()],
+      ['', key({ tab: true })],
+      ['se?!ret', key()],
+      ['', key({ return: true })],
+    ]);
+    expect(splitKeys('ab\u007f\u007fc\n', key())).toEqual([
+      ['ab', key()],
+      ['', key({ backspace: true })],
+      ['', key({ backspace: true })],
+      ['c', key()],
+      ['', key({ return: true })],
+    ]);
+  });
+
+  test('one key, or text without a control character, is passed on as Ink parsed it', () => {
+    expect(splitKeys('\t', key({ tab: true }))).toEqual([['\t', key({ tab: true })]]);
+    expect(splitKeys('node[01-16]', key())).toEqual([['node[01-16]', key()]]);
+    expect(splitKeys('', key({ upArrow: true }))).toEqual([['', key({ upArrow: true })]]);
+  });
+
+  test('typed on the SAN screen, the secret lands in its field, not in the portal', () => {
+    let state = walkTo('san');
+    for (const [typed, pressed] of splitKeys('\tlab\tsecret', key())) {
+      const intent = keyIntent(typed, pressed, state);
+      if (intent) state = feed(state, intent);
+    }
+    expect(state.focus).toBe('secret');
+    expect(state.values['san.chap.user']).toBe('lab');
+    expect(state.values.secret).toBe('secret');
+    expect(state.values['san.portals']).not.toContain('secret');
   });
 });

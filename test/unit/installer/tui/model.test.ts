@@ -156,7 +156,12 @@ describe('SAN', () => {
     expect(state.request).toEqual({
       kind: 'discover-san',
       seq: expect.any(Number),
-      request: { portals: ['10.0.2.2:3260'], chap: { user: 'lab', secret: SECRET } },
+      request: {
+        portals: ['10.0.2.2:3260'],
+        chap: { user: 'lab', secret: SECRET },
+        // the interface chosen on the Network screen, to bring up before the portals are asked
+        fabric: { sif: 'eth0', modules: ['virtio_net'] },
+      },
     });
     expect(state.spec.san.chap).toEqual({ user: 'lab', secret: 'file:/etc/virtualinux/chap.secret' });
     expect(specYaml(state.spec)).not.toContain(SECRET);

@@ -77,7 +77,11 @@ describe('keys and the secret', () => {
     await type(stdin, KEY.backspace, KEY.backspace, KEY.tab, KEY.enter);
     await until(() => expect(frame()).toContain('FOREIGN DATA'));
     expect(port.discoverRequests).toEqual([
-      { portals: ['10.0.2.2:3260'], chap: { user: 'lab', secret: SECRET } },
+      {
+        portals: ['10.0.2.2:3260'],
+        chap: { user: 'lab', secret: SECRET },
+        fabric: { sif: 'eth0', modules: ['virtio_net'] },
+      },
     ]);
     expect(frames.length).toBeGreaterThan(SECRET.length);
     for (const f of frames) {

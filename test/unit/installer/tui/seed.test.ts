@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { exampleSpecText } from '../../../../core/spec/example.ts';
 import { specYaml } from '../../../../installer/tui/draft.ts';
 import { seededState, type WrittenSpec } from '../../../../installer/tui/seed.ts';
-import { DISCOVERY, FRESH_LUN, feed, IMAGES, SECRET } from './fixtures.ts';
+import { DISCOVERY, FOREIGN_LUN, FRESH_LUN, feed, IMAGES, SECRET } from './fixtures.ts';
 
 const GiB = 2 ** 30;
 const example = () => parse(exampleSpecText()) as WrittenSpec;
@@ -30,6 +30,25 @@ describe('a spec brought with --spec', () => {
     expect(state.lun).toBeUndefined();
     expect(state.check.problems.map((p) => p.path.join('.'))).toEqual(['san.target']);
     expect(state.request).toEqual({ kind: 'observe-network', seq: 1 });
+  });
+
+  test("after Discover, the spec's LUN is chosen and the cursor is on it", () => {
+    const seeded = seededState(example(), IMAGES, SECRET);
+    const discovered = feed(seeded, {
+      type: 'san-discovered',
+      discovery: { ...DISCOVERY, luns: [FOREIGN_LUN, FRESH_LUN] },
+    });
+    expect(discovered.lun).toEqual(FRESH_LUN);
+    expect(discovered.cursors.luns).toBe(1);
+    expect(discovered.check.problems).toEqual([]);
+    // a SAN that does not offer it: nothing is chosen for the administrator
+    const elsewhere = { ...example(), san: { ...example().san, lun: 7 } } as WrittenSpec;
+    const none = feed(seededState(elsewhere, IMAGES, SECRET), {
+      type: 'san-discovered',
+      discovery: DISCOVERY,
+    });
+    expect(none.lun).toBeUndefined();
+    expect(none.cursors.luns).toBe(0);
   });
 
   test('what the screens do not edit is kept as written: storage, services, the gateway, the first host', () => {
