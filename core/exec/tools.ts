@@ -51,6 +51,7 @@ const packages: Record<string, string> = {
   tune2fs: 'e2fsprogs',
   e2mmpstatus: 'e2fsprogs',
   getfattr: 'attr',
+  tmux: 'tmux',
   losetup: 'mount',
   mount: 'mount',
   umount: 'mount',

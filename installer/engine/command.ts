@@ -106,7 +106,8 @@ export async function install(invocation: InstallInvocation): Promise<InstallRes
 /** what the guided installer asks on its screens: on its command line these would say it twice */
 const ASKED_ON_SCREEN = ['yes', 'wipe', 'reinstall', 'sif-address', 'verbose'];
 
-const GUIDED_USAGE = 'usage: virtualinux install --tui [--spec FILE] [--dry-run] [--medium DIR]';
+const GUIDED_USAGE =
+  'usage: virtualinux install --tui [--spec FILE] [--blades FILE] [--enlist] [--dry-run] [--medium DIR]';
 
 /** --tui: the screens need a terminal to draw on and to read keys from */
 async function guided(input: CommandInput): Promise<number> {
@@ -133,8 +134,11 @@ async function guided(input: CommandInput): Promise<number> {
   // loaded here only: Ink and React are not needed by any other command
   const { runGuided } = await import('../tui/guided.tsx');
   const specFile = stringOption(input.values, 'spec');
+  const bladesFile = stringOption(input.values, 'blades');
   return runGuided({
     ...(specFile !== undefined && { specFile }),
+    ...(bladesFile !== undefined && { bladesFile }),
+    enlist: input.values.enlist === true,
     dryRun: input.values['dry-run'] === true,
     medium: stringOption(input.values, 'medium') ?? DEFAULT_MEDIUM,
     stdin,
@@ -150,6 +154,8 @@ const installCommand: Command = {
   options: {
     spec: { type: 'string' },
     tui: { type: 'boolean' },
+    blades: { type: 'string' },
+    enlist: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     wipe: { type: 'string' },
@@ -161,6 +167,8 @@ const installCommand: Command = {
   optionHelp: [
     '--spec FILE         the cluster spec (cluster.yaml); with --tui, where the screens start from',
     '--tui               the guided installer: screens that build the spec and show the plan',
+    '--blades FILE       with --tui: blades to import on the Cluster screen (CSV name,MAC or YAML)',
+    '--enlist            with --tui: offer the MACs of blades that ask DHCP (PXE) on the network',
     '--dry-run           show the plan and every command; write nothing',
     '--yes               do not ask before writing',
     "--wipe NAME         erase what the LUN holds first; NAME is the spec's cluster name",
@@ -171,6 +179,9 @@ const installCommand: Command = {
   ],
   async run(input: CommandInput) {
     if (input.values.tui === true) return guided(input);
+    const screensOnly = ['blades', 'enlist'].find((option) => input.values[option] !== undefined);
+    if (screensOnly)
+      throw new UsageError(`--${screensOnly} goes with --tui: it feeds the Cluster screen`, GUIDED_USAGE);
     const file = stringOption(input.values, 'spec');
     if (file === undefined)
       throw new UsageError(

@@ -175,9 +175,8 @@ function useTerminalSize() {
 
 function keyHints(state: State): string {
   const hints = screenKeyHints(state);
-  return state.shellStatus === undefined
-    ? hints
-    : `back from the shell (exit status ${state.shellStatus})   ${hints}`;
+  // short: the key line of the widest screen still fits 80 columns with it
+  return state.shellStatus === undefined ? hints : `(shell: exit ${state.shellStatus})  ${hints}`;
 }
 
 function screenKeyHints(state: State): string {

@@ -17,6 +17,7 @@ import { META_VOLUME } from '../../core/spec/derive.ts';
 import { Portal as PortalText } from '../../core/spec/primitives.ts';
 import { imageLogger } from '../../images/progress.ts';
 import { describeContents, lunHolder } from '../engine/classify.ts';
+import { type Enlisting, type EnlistOptions, listenForRequests } from '../engine/dhcp.ts';
 import {
   DEFAULT_MEDIUM,
   DEFAULT_WORK_DIR,
@@ -36,6 +37,7 @@ import {
   loginTarget,
   logoutTarget,
   type Portal,
+  parseIpAddr,
   sendTargets,
   type TargetsOffered,
   targetLuns,
@@ -89,6 +91,25 @@ export class InstallEnginePort implements EnginePort {
 
   observeNetwork(): Promise<NetworkObservation> {
     return observeNetwork(this.#runner(), this.#root, this.options.probeTimeoutMs ?? 2000);
+  }
+
+  /**
+   * Enlisting (`install --tui --enlist`): the live system leaves its NICs down, so the Ethernet
+   * ones are brought up (no address: a blade's DISCOVER is a broadcast), then the DHCP requests
+   * that come are heard and none answered. Infiniband blades cannot be enlisted: chaddr does not
+   * hold their address.
+   */
+  async enlist(
+    onMac: (mac: string) => void,
+    where: Pick<EnlistOptions, 'port' | 'address'> = {},
+  ): Promise<Enlisting> {
+    const runner = this.#runner();
+    const links = parseIpAddr((await runner.run({ tool: 'ip', args: ['-j', 'addr', 'show'] })).stdout);
+    for (const link of links) {
+      if (link.link_type === 'ether' && link.operstate === 'DOWN')
+        await runner.run({ tool: 'ip', args: ['link', 'set', 'dev', link.ifname, 'up'] });
+    }
+    return listenForRequests({ onMac, ...where });
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { render } from 'ink';
 import { parse } from 'yaml';
 import { UserError } from '../../core/errors.ts';
@@ -15,6 +16,7 @@ import { loadSpec } from '../../core/spec/load.ts';
 import { readSecret } from '../../core/spec/secret.ts';
 import { version } from '../../core/version.ts';
 import type { Manifest } from '../../images/manifest.ts';
+import type { Enlisting } from '../engine/dhcp.ts';
 import { readImageManifests } from '../engine/install.ts';
 import { rootShell, runInteractiveSync } from '../machine.ts';
 import { App } from './app.tsx';
@@ -25,6 +27,10 @@ import type { State } from './state.ts';
 
 export interface GuidedInvocation {
   specFile?: string;
+  /** --blades FILE: blades to offer for import (CSV name,MAC or YAML) */
+  bladesFile?: string;
+  /** --enlist: offer the MACs of blades that ask DHCP on the cluster network */
+  enlist?: boolean;
   dryRun: boolean;
   /** where the DVD is mounted */
   medium: string;
@@ -85,6 +91,10 @@ export interface Dialogue extends Pick<GuidedInvocation, 'dryRun' | 'stdin' | 's
   initial?: State;
   /** what `!` runs: a root login shell */
   shell?: Command;
+  /** blades offered for import on the Cluster screen: a file's text, and its name */
+  importText?: { label: string; text: string };
+  /** starts hearing blades' DHCP requests; each new MAC is offered on the Cluster screen */
+  enlist?: (onMac: (mac: string) => void) => Promise<Enlisting>;
 }
 
 /** the terminal cleared, the cursor home */
@@ -111,21 +121,36 @@ function shellOn(dialogue: Pick<Dialogue, 'stdin' | 'stdout' | 'shell'>): number
 
 /** resolves to the exit code when the administrator leaves: 1 when an install started and did not finish */
 export async function guide(dialogue: Dialogue): Promise<number> {
-  const { port, dryRun, env, initial } = dialogue;
+  const { port, dryRun, env, initial, importText } = dialogue;
   const ending: Ending = { reviewed: false, failed: false };
-  const app = render(
+  const enlisted: string[] = [];
+  const dialogueOn = () => (
     <App
       port={wired(port, dryRun, ending, () => app.unmount())}
       version={dryRun ? `${version()} (dry run)` : version()}
       images={dialogue.images}
       onShell={() => shellOn(dialogue)}
+      enlisted={[...enlisted]}
+      {...(importText && { importText })}
       {...(initial && { initial })}
       {...(env && { env })}
-    />,
+    />
+  );
+  // before the first screen: a port that cannot be had is said in one line, as any refusal
+  const enlisting = await dialogue.enlist?.((mac) => {
+    enlisted.push(mac);
+    app.rerender(dialogueOn());
+  });
+  const app = render(
+    dialogueOn(),
     // Ctrl-C is the App's (it asks first); nothing here writes to the console, which stays as it is
     { stdin: dialogue.stdin, stdout: dialogue.stdout, exitOnCtrlC: false, patchConsole: false },
   );
-  await app.waitUntilExit();
+  try {
+    await app.waitUntilExit();
+  } finally {
+    await enlisting?.close();
+  }
   if (ending.reviewed) {
     for (const line of port.reviewedTranscript()) dialogue.out.write(`${line}\n`);
     dialogue.out.write('dry run: nothing was written\n');
@@ -142,5 +167,26 @@ export function runGuided(invocation: GuidedInvocation): Promise<number> {
     ...(seed && { initiator: installerInitiatorName(seed.spec) }),
     ...(env && { env }),
   });
-  return guide({ ...invocation, port, images, ...(seed && { initial: seed.state }) });
+  const importText = invocation.bladesFile === undefined ? undefined : bladesOffered(invocation.bladesFile);
+  const { enlist, ...rest } = invocation;
+  return guide({
+    ...rest,
+    port,
+    images,
+    ...(seed && { initial: seed.state }),
+    ...(importText && { importText }),
+    ...(enlist && { enlist: (onMac: (mac: string) => void) => port.enlist(onMac) }),
+  });
+}
+
+/** --blades FILE, read before the first screen: a file that cannot be read is said at once */
+function bladesOffered(file: string): { label: string; text: string } {
+  try {
+    return { label: basename(file), text: readFileSync(file, 'utf8') };
+  } catch (error) {
+    throw new UserError(
+      `--blades ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      'give a file of blades: CSV lines name,MAC (node01,52:54:00:42:00:01) or a YAML list of {name, mac}',
+    );
+  }
 }

@@ -46,8 +46,16 @@ describe('virtualinux install --tui', () => {
     expect(run.stderr).toBe(
       [
         'virtualinux: --wipe does not go with --tui: the guided installer asks on its screens',
-        '  usage: virtualinux install --tui [--spec FILE] [--dry-run] [--medium DIR]',
+        '  usage: virtualinux install --tui [--spec FILE] [--blades FILE] [--enlist] [--dry-run] [--medium DIR]',
       ].join('\n'),
+    );
+  });
+
+  test('--enlist or --blades without --tui is a usage error, exit 2', async () => {
+    const run = await cli(['install', '--spec', join(dir, 'cluster.yaml'), '--enlist']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'virtualinux: --enlist goes with --tui: it feeds the Cluster screen',
     );
   });
 });

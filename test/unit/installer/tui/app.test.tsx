@@ -71,10 +71,10 @@ describe('the keys of every screen', () => {
     const { stdin, frame } = await startAt(walkTo('network'), { onShell });
     await type(stdin, '!');
     await until(() => expect(onShell).toHaveBeenCalledOnce());
-    await until(() => expect(frame()).toContain('back from the shell (exit status 3)'));
+    await until(() => expect(frame()).toContain('(shell: exit 3)  ↑↓ move'));
     expect(frame()).toContain('1/5 Network');
     await type(stdin, KEY.down);
-    expect(frame()).not.toContain('back from the shell');
+    expect(frame()).not.toContain('(shell: exit');
   });
 
   test('requests made between two renders are all carried out: Discover, then ! at once', async () => {

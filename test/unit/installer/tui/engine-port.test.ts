@@ -3,15 +3,17 @@
  * (recorded-san.ts): what the screens get from the real engine, that the CHAP secret reaches no
  * command and no event, that a dry run writes nothing, and that Stop stops between two commands.
  */
+import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { InstallEvent } from '../../../../installer/engine/install.ts';
 import { InstallRefusal } from '../../../../installer/engine/refusal.ts';
 import { byPathName } from '../../../../installer/engine/san.ts';
 import { InstallEnginePort } from '../../../../installer/tui/engine-port.ts';
 import { failureOf, type PlanRequest } from '../../../../installer/tui/port.ts';
+import { dhcpPacket } from '../engine/dhcp-packets.ts';
 import { exampleSpec } from '../engine/fixtures/recorded.ts';
 import { SECRET } from './fixtures.ts';
 import {
@@ -136,6 +138,23 @@ describe('observeNetwork', () => {
     });
     const silent = machine({ luns: {}, cmdline: 'boot=live vl.mode=install' });
     expect((await silent.port.observeNetwork()).portal).toBeUndefined();
+  });
+});
+
+describe('enlist', () => {
+  test("the Ethernet NICs the live system left down are brought up, then a blade's DISCOVER gives its MAC", async () => {
+    const { san, port } = machine({ luns: {} });
+    const macs: string[] = [];
+    const enlisting = await port.enlist((mac) => macs.push(mac), { port: 0, address: '127.0.0.1' });
+    try {
+      expect(san.lines()).toEqual(['ip -j addr show', 'ip link set dev ifb0 up', 'ip link set dev ifb1 up']);
+      const socket = createSocket('udp4');
+      await new Promise((resolve) => socket.send(dhcpPacket(), enlisting.port, '127.0.0.1', resolve));
+      socket.close();
+      await vi.waitFor(() => expect(macs).toEqual(['52:54:00:42:00:05']), { timeout: 5000 });
+    } finally {
+      await enlisting.close();
+    }
   });
 });
 
