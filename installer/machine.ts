@@ -3,15 +3,16 @@
  * through systemd, and a look at where an unattended install would find its spec.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import type { Command } from '../core/exec/command.ts';
 import type { Runner } from '../core/exec/runner.ts';
 import { type BootRequest, type SpecSourceSeen, specSources } from './boot-request.ts';
 import type { PowerAction } from './menu.ts';
 import type { InstallerMachine } from './session.ts';
+import { runUnattended, specFromBoot } from './unattended.ts';
 
 export const rootShell: Command = { tool: '/bin/bash', args: ['--login'] };
 
@@ -72,9 +73,43 @@ export function runInteractiveSync(command: Command): number {
 /** a shell killed by a signal reports 128 + its number, as a shell's `$?` would */
 const signalNumber = (signal: NodeJS.Signals | null): number => (signal ? constants.signals[signal] : 0);
 
-export function liveMachine(runner: Runner): InstallerMachine {
+/** what the live machine's installer knows of this boot, for the entries that install */
+export interface LiveBoot {
+  version: string;
+  boot: BootRequest;
+  sources: readonly SpecSourceSeen[];
+  root: string;
+  /** the installer's own program (the bundle): `install --tui` runs it again as a child */
+  program: string;
+}
+
+/** where the unattended install's verdict is kept for this boot (the installer restarts on exit) */
+export const unattendedResultFile = (root: string) => join(root, 'run/virtualinux/unattended.result');
+
+/** the menu's line after an unattended install: its verdict */
+export const unattendedNotice = (status: string) =>
+  `Unattended install: ${status} (its messages are above; s for a shell).`;
+
+/** `virtualinux install --tui --enlist`, from the spec the boot names when it has one */
+export async function guidedCommand(live: LiveBoot, runner: Runner): Promise<Command> {
+  const spec = await specFromBoot({ ...live, runner });
+  return {
+    tool: process.execPath,
+    args: [live.program, 'install', '--tui', '--enlist', ...(spec ? ['--spec', spec.file] : [])],
+  };
+}
+
+export function liveMachine(runner: Runner, live: LiveBoot): InstallerMachine {
   return {
     shell: () => runInteractive(rootShell),
+    guided: async () => runInteractive(await guidedCommand(live, runner)),
+    unattended: async () => {
+      const result = await runUnattended({ ...live, runner, write: (text) => process.stdout.write(text) });
+      const file = unattendedResultFile(live.root);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${result.status}\n`);
+      return unattendedNotice(result.status);
+    },
     power: async (action) => {
       await runner.run(powerCommand(action));
     },

@@ -16,9 +16,9 @@ import { specCommands } from '../core/spec/commands.ts';
 import { version } from '../core/version.ts';
 import { parseBootRequest, primaryConsole } from './boot-request.ts';
 import { installCommands } from './engine/command.ts';
-import { liveMachine, observeSpecSources } from './machine.ts';
+import { liveMachine, observeSpecSources, unattendedNotice, unattendedResultFile } from './machine.ts';
 import { recoveryCommands } from './recovery/command.ts';
-import { runSession } from './session.ts';
+import { type InstallerMachine, runSession } from './session.ts';
 import { terminalConsole } from './terminal.ts';
 import { runUnattended, type UnattendedOptions } from './unattended.ts';
 
@@ -73,15 +73,17 @@ async function run(argv: string[]): Promise<number> {
   const boot = parseBootRequest(cmdline);
   const specSources = observeSpecSources(boot, root);
   const runner = createRunner();
+  const live = { version: version(), boot, sources: specSources, root, program: process.argv[1] ?? name };
+  const machine = liveMachine(runner, live);
+  const primary = primaryConsole(cmdline);
+  const onPrimary = values.tty === undefined || values.tty === primary;
   let notice: string | undefined;
   if (boot.mode === 'unattended') {
-    const primary = primaryConsole(cmdline);
-    if (values.tty === undefined || values.tty === primary) {
-      notice = await unattendedOnce({ version: version(), boot, sources: specSources, root, runner });
-    } else {
-      notice = `The unattended install runs on ${primary}; its verdict is shown there.`;
-    }
+    notice = onPrimary
+      ? await unattendedOnce({ ...live, runner })
+      : `The unattended install runs on ${primary}; its verdict is shown there.`;
   }
+  if (boot.mode === 'install') notice = await guidedOnce(machine, root, onPrimary ? undefined : primary);
   const terminal = terminalConsole(process.stdin, process.stdout);
   try {
     return await runSession({
@@ -89,7 +91,7 @@ async function run(argv: string[]): Promise<number> {
       boot,
       specSources,
       console: terminal,
-      machine: liveMachine(runner),
+      machine,
       ...(notice !== undefined && { notice }),
     });
   } finally {
@@ -102,14 +104,33 @@ async function run(argv: string[]): Promise<number> {
  * Restart=always), and a restart shows the verdict the first run left in /run instead of repeating it.
  */
 async function unattendedOnce(options: Omit<UnattendedOptions, 'write'>): Promise<string> {
-  const file = join(options.root, 'run/virtualinux/unattended.result');
+  const file = unattendedResultFile(options.root);
   if (!existsSync(file)) {
     const result = await runUnattended({ ...options, write: (text) => process.stdout.write(text) });
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${result.status}\n`);
   }
-  const status = readFileSync(file, 'utf8').trim();
-  return `Unattended install: ${status} (its messages are above; s for a shell).`;
+  return unattendedNotice(readFileSync(file, 'utf8').trim());
+}
+
+/**
+ * The Install entry: the guided installer starts by itself on the primary console, once per boot
+ * (leaving it shows the menu, where i starts it again); the other consoles show the menu.
+ */
+async function guidedOnce(
+  machine: InstallerMachine,
+  root: string,
+  primary: string | undefined,
+): Promise<string> {
+  if (primary !== undefined)
+    return `The guided installer runs on ${primary}; i starts it on this console too.`;
+  if (!process.stdin.isTTY || !process.stdout.isTTY)
+    return 'The guided installer needs a terminal, and this console is not one: s for a shell.';
+  const marker = join(root, 'run/virtualinux/guided.started');
+  if (existsSync(marker)) return 'i starts the guided installer again.';
+  mkdirSync(dirname(marker), { recursive: true });
+  writeFileSync(marker, '');
+  return `Back from the guided installer (exit status ${await machine.guided()}).`;
 }
 
 /** what `virtualinux` can do on the live system: the install engine, recovery, and checking a spec */

@@ -7,7 +7,7 @@ import type { BootMode } from './boot-request.ts';
 
 export type MenuAction = 'install' | 'unattended' | 'recovery' | 'shell' | 'poweroff' | 'reboot';
 export type PowerAction = 'poweroff' | 'reboot';
-type Coming = 'install' | 'unattended' | 'recovery';
+type Coming = 'recovery';
 
 export interface MenuEntry {
   action: MenuAction;
@@ -30,8 +30,6 @@ export const menuEntries: readonly MenuEntry[] = [
 
 /** One line each, at most 78 columns: what is missing and which piece of work brings it, or where it is meanwhile. */
 export const notBuiltYet: Record<Coming, string> = {
-  install: 'Install is not built yet; it comes with the interactive installer (TUI).',
-  unattended: 'Unattended install is not built yet; it comes with the installer engine.',
   recovery: 'Recovery: s for the shell, then virtualinux reset --spec FILE NODE...',
 };
 
@@ -47,17 +45,20 @@ export interface MenuState {
 export type Effect =
   | { kind: 'none' }
   | { kind: 'shell' }
+  /** the guided installer (install --tui) on this console */
+  | { kind: 'guided' }
+  /** the unattended install again, from the spec the boot names */
+  | { kind: 'unattended' }
   | { kind: 'power'; action: PowerAction }
   | { kind: 'quit' };
 
 const none: Effect = { kind: 'none' };
-const isComing = (action: MenuAction): action is Coming =>
-  action === 'install' || action === 'unattended' || action === 'recovery';
+const isComing = (action: MenuAction): action is Coming => action === 'recovery';
 
 /** The state to start from: the entry the boot asked for is marked, and if it is not built yet, said so. */
 export function initialMenu(mode: BootMode | undefined): MenuState {
   if (mode === undefined || mode === 'rescue') return {};
-  return { highlight: mode, notice: notBuiltYet[mode] };
+  return { highlight: mode, ...(isComing(mode) && { notice: notBuiltYet[mode] }) };
 }
 
 export function entryForKey(key: string): MenuEntry | undefined {
@@ -94,6 +95,8 @@ export function press(state: MenuState, key: string): { state: MenuState; effect
   }
   if (isComing(entry.action)) return { state: { ...base, notice: notBuiltYet[entry.action] }, effect: none };
   if (entry.action === 'shell') return { state: base, effect: { kind: 'shell' } };
+  if (entry.action === 'install') return { state: base, effect: { kind: 'guided' } };
+  if (entry.action === 'unattended') return { state: base, effect: { kind: 'unattended' } };
   return {
     state: {
       ...base,

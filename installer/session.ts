@@ -24,6 +24,10 @@ export interface InstallerConsole {
 export interface InstallerMachine {
   /** a root login shell on this console; resolves with its exit status when it ends */
   shell(): Promise<number>;
+  /** the guided installer on this console; resolves with its exit status when the administrator leaves it */
+  guided(): Promise<number>;
+  /** the unattended install again, its messages on this console; resolves with its verdict, one line */
+  unattended(): Promise<string>;
   /** asks systemd to power off or reboot; rejects with a UserError when it cannot */
   power(action: PowerAction): Promise<void>;
 }
@@ -71,12 +75,12 @@ export async function runSession({
       console.write('\n');
       return 0;
     }
-    if (effect.kind === 'shell') {
-      console.write(`\n${shellBanner}\n`);
+    if (effect.kind === 'shell' || effect.kind === 'guided' || effect.kind === 'unattended') {
+      console.write(`\n${effect.kind === 'shell' ? shellBanner : ''}\n`);
+      // the child has the terminal: the shell and the guided installer read it, the install writes to it
       console.release();
       try {
-        const status = await machine.shell();
-        menu = { ...menu, notice: `Back from the shell (exit status ${status}).` };
+        menu = { ...menu, notice: await handOver(effect.kind, machine) };
       } catch (error) {
         menu = { ...menu, notice: oneLine(error) };
       } finally {
@@ -94,6 +98,13 @@ export async function runSession({
     }
     draw();
   }
+}
+
+/** what the menu says when the console comes back */
+async function handOver(kind: 'shell' | 'guided' | 'unattended', machine: InstallerMachine): Promise<string> {
+  if (kind === 'shell') return `Back from the shell (exit status ${await machine.shell()}).`;
+  if (kind === 'guided') return `Back from the guided installer (exit status ${await machine.guided()}).`;
+  return machine.unattended();
 }
 
 /** An error as the notice line: the administrator's message (its first and last lines), never a stack. */

@@ -172,6 +172,25 @@ export function headline(message: string): string {
 }
 
 /**
+ * For the guided installer: the spec the boot names, when there is one and it passes the spec's
+ * checker, written to a file for `install --tui --spec` (its CHAP secrets put in place, as for
+ * the unattended install); undefined when there is none, or it has problems (the screens ask).
+ */
+export async function specFromBoot(
+  options: Pick<UnattendedOptions, 'boot' | 'sources' | 'root' | 'runner' | 'fetchText'>,
+): Promise<{ file: string; from: string } | undefined> {
+  const found = await readSpec({ ...options, version: '', write: () => {} });
+  if ('tried' in found) return undefined;
+  const checked = checkSpecText(found.text);
+  if (!checked.ok) return undefined;
+  provideSecrets(checked.spec, options.root, () => {});
+  const file = join(options.root, 'run/virtualinux/guided/cluster.yaml');
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, found.text, { mode: 0o600 });
+  return { file, from: found.from };
+}
+
+/**
  * The secrets handed over with the spec (fw_cfg) go where the spec's references point: a file
  * (mode 0600) or, for env:NAME, the install's environment. A secret already in place is kept.
  */

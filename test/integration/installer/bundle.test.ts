@@ -56,10 +56,16 @@ test('the bundle lists what it read: the installer, core, and the node_modules i
   for (const input of first.inputs) expect(existsSync(input), input).toBe(true);
 });
 
-test('on a pipe it shows the product, the version and the menu, and says Install is not built yet', async () => {
+test('on a pipe it shows the product, the version and the menu; i starts the guided installer, which needs a terminal', async () => {
   const root = machineRoot('BOOT_IMAGE=/live/vmlinuz boot=live vl.mode=install');
   const result = await runOnPipe(['--root', root], 'i\n');
-  expect(result.stderr).toBe('');
+  // the child: the bundle again, as `install --tui --enlist`, refusing in one line
+  expect(result.stderr).toBe(
+    [
+      'virtualinux: the guided installer (--tui) needs a terminal, and stdin or stdout is not one',
+      '  without a terminal, install from a cluster spec: virtualinux install --spec FILE',
+    ].join('\n'),
+  );
   expect(result.exitCode).toBe(0);
   const screens = result.stdout.split(`VirtuaLinux installer ${version}\n`);
   expect(screens).toHaveLength(3);
@@ -67,9 +73,10 @@ test('on a pipe it shows the product, the version and the menu, and says Install
     expect(result.stdout).toContain(`  ${label}\n`);
   }
   expect(result.stdout).toContain('Boot mode: install (vl.mode=install)');
-  expect(screens[2]).toContain(
-    '\nInstall is not built yet; it comes with the interactive installer (TUI).\n',
+  expect(screens[1]).toContain(
+    '\nThe guided installer needs a terminal, and this console is not one: s for a shell.\n',
   );
+  expect(screens[2]).toContain('\nBack from the guided installer (exit status 1).\n');
   expect(result.stdout).not.toContain('\u001b[');
 });
 

@@ -31,11 +31,16 @@ test('s gives the shell with one keystroke', () => {
   expect(press({}, 's').effect).toEqual({ kind: 'shell' });
 });
 
-test.each([
-  ['i', /^Install is not built yet/],
-  ['u', /^Unattended install is not built yet/],
-  ['f', /^Recovery: s for the shell, then virtualinux reset --spec FILE NODE\.\.\.$/],
-])(
+test('i starts the guided installer, u the unattended install', () => {
+  expect(press({}, 'i').effect).toEqual({ kind: 'guided' });
+  expect(press({}, '1').effect).toEqual({ kind: 'guided' });
+  expect(press({ highlight: 'install' }, 'u')).toEqual({
+    state: { highlight: 'install' },
+    effect: { kind: 'unattended' },
+  });
+});
+
+test.each([['f', /^Recovery: s for the shell, then virtualinux reset --spec FILE NODE\.\.\.$/]])(
   '%s says plainly that it is not built yet (or where it is meanwhile), in one line, and stays in the menu',
   (key, said) => {
     const { state, effect } = press({}, key);
@@ -66,10 +71,14 @@ test('Enter redraws and clears the last notice; Ctrl-C and Ctrl-D quit', () => {
   expect(press({ confirming: 'poweroff' }, '\u0004').effect).toEqual({ kind: 'quit' });
 });
 
-test('the entry the boot asked for stays marked, and says it is not built yet', () => {
+test('the entry the boot asked for stays marked; one not built yet says so', () => {
   const start = initialMenu('unattended');
-  expect(start).toEqual({ highlight: 'unattended', notice: expect.stringMatching(/not built yet/) });
+  expect(start).toEqual({ highlight: 'unattended' });
   expect(press(start, 'x').state.highlight).toBe('unattended');
+  expect(initialMenu('recovery')).toEqual({
+    highlight: 'recovery',
+    notice: expect.stringMatching(/^Recovery: /),
+  });
   expect(initialMenu('rescue')).toEqual({});
   expect(initialMenu(undefined)).toEqual({});
 });

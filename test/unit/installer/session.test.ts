@@ -24,6 +24,14 @@ function recorded(keys: string[], machine: Partial<InstallerMachine> = {}, boot:
       log.push('shell');
       return 0;
     },
+    guided: async () => {
+      log.push('guided');
+      return 0;
+    },
+    unattended: async () => {
+      log.push('unattended');
+      return 'Unattended install: installed (its messages are above; s for a shell).';
+    },
     power: async (action: PowerAction) => {
       log.push(action);
     },
@@ -88,11 +96,31 @@ test('a power action that fails shows the first and last line of the error, no s
   expect(session.screen()).not.toMatch(/\bat .+:\d+:\d+/);
 });
 
-test('an unattended boot opens on the unattended entry, saying it is not built yet', async () => {
+test('an unattended boot opens on the unattended entry', async () => {
   const session = recorded([], {}, { mode: 'unattended' });
   await session.run();
   expect(session.screen()).toContain('> u  Unattended install');
-  expect(session.screen()).toContain('Unattended install is not built yet');
+});
+
+test('i hands the console to the guided installer, and the menu says how it ended', async () => {
+  const session = recorded(['i'], {
+    guided: async () => {
+      session.log.push('guided');
+      return 1;
+    },
+  });
+  await session.run();
+  expect(session.log).toEqual(['clear', 'release', 'guided', 'reclaim', 'clear']);
+  expect(session.screen()).toContain('Back from the guided installer (exit status 1).\nPress a key: ');
+});
+
+test('u runs the unattended install again on this console; its verdict is the notice', async () => {
+  const session = recorded(['u']);
+  await session.run();
+  expect(session.log).toEqual(['clear', 'release', 'unattended', 'reclaim', 'clear']);
+  expect(session.screen()).toContain(
+    'Unattended install: installed (its messages are above; s for a shell).\nPress a key: ',
+  );
 });
 
 test('Ctrl-C leaves the session; the keys after it are not read', async () => {

@@ -10,7 +10,7 @@ import { parseBootRequest } from '../../../installer/boot-request.ts';
 import type { InstallResult } from '../../../installer/engine/install.ts';
 import { InstallRefusal } from '../../../installer/engine/refusal.ts';
 import { observeSpecSources } from '../../../installer/machine.ts';
-import { runUnattended } from '../../../installer/unattended.ts';
+import { runUnattended, specFromBoot } from '../../../installer/unattended.ts';
 import {
   formatInstallResult,
   fwCfgPath,
@@ -174,5 +174,31 @@ describe('the verdict line', () => {
       status: 'failed',
       message: `the installer said something this version does not understand: ${RESULT_MARKER} maybe later`,
     });
+  });
+});
+
+describe('the Install entry: the spec the boot names, for the guided installer', () => {
+  const fromBoot = (root: string) => {
+    const boot = parseBootRequest('vl.mode=install');
+    return specFromBoot({ boot, sources: observeSpecSources(boot, root), root, runner: createRunner() });
+  };
+
+  test('a valid spec from fw_cfg is written for install --tui --spec, root-only, its CHAP secret put in place', async () => {
+    const root = machineRoot(exampleSpecText(), 'handed-over-secret\n');
+    const found = await fromBoot(root);
+    expect(found).toEqual({
+      file: join(root, 'run/virtualinux/guided/cluster.yaml'),
+      from: expect.stringContaining('fw_cfg'),
+    });
+    expect(readFileSync(found?.file ?? '', 'utf8')).toBe(exampleSpecText());
+    expect(statSync(found?.file ?? '').mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(root, 'etc/virtualinux/chap.secret'), 'utf8')).toBe('handed-over-secret\n');
+  });
+
+  test('no spec, or one with problems: none (the screens start empty and ask)', async () => {
+    expect(await fromBoot(machineRoot())).toBeUndefined();
+    const broken = machineRoot('cluster: {name: Not A Name}\n');
+    expect(await fromBoot(broken)).toBeUndefined();
+    expect(existsSync(join(broken, 'run/virtualinux/guided/cluster.yaml'))).toBe(false);
   });
 });
