@@ -52,6 +52,7 @@ const packages: Record<string, string> = {
   e2mmpstatus: 'e2fsprogs',
   getfattr: 'attr',
   tmux: 'tmux',
+  sync: 'coreutils',
   losetup: 'mount',
   mount: 'mount',
   umount: 'mount',

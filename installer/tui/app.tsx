@@ -106,6 +106,12 @@ function carryOut(request: Request, carrier: Carrier, dispatch: Dispatch): void 
     case 'stop':
       carrier.install.current?.abort();
       return;
+    case 'save-usb':
+      port.saveToUsb(request.text).then(
+        (where) => dispatch({ type: 'usb-saved', where }),
+        (error) => dispatch({ type: 'usb-failed', failure: failureOf(error) }),
+      );
+      return;
     case 'shell': {
       // the shell has the terminal until it exits; its status comes back to the key line
       const status = carrier.onShell?.();
@@ -363,6 +369,8 @@ function CurrentScreen({ state, version, ...size }: ScreenProps) {
           clusterName={clusterName}
           exampleBlade={state.nodes.flatMap((e) => entryNames(e) ?? [])[0] ?? 'node01'}
           seconds={seconds}
+          usb={state.usb}
+          focus={state.focus === 'usb' ? 'usb' : state.focus === 'continue' ? 'continue' : undefined}
         />
       ) : null;
     }

@@ -42,6 +42,7 @@ import {
   type TargetsOffered,
   targetLuns,
 } from '../engine/san.ts';
+import { saveSpecToUsb } from '../engine/usb.ts';
 import { observeNetwork } from './network-observer.ts';
 import type {
   EnginePort,
@@ -200,6 +201,11 @@ export class InstallEnginePort implements EnginePort {
       created: result.plan.actions.filter((a) => ran.has(a.id)).map((a) => a.description),
       specSaved: `${result.plan.layout.vg}/${META_VOLUME} on the LUN (as cluster.json, defaults filled in)`,
     };
+  }
+
+  /** Done: cluster.yaml as the screens made it, onto the first USB stick plugged in */
+  saveToUsb(specText: string): Promise<string> {
+    return saveSpecToUsb(specText, this.#runner(), this.#root);
   }
 
   /** what `virtualinux install --dry-run` prints for the plan reviewed last: lines and commands */

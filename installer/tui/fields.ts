@@ -36,7 +36,7 @@ export type TextFieldId =
 
 export type ListId = 'interfaces' | 'luns' | 'blades' | 'enlisted' | 'images' | 'plan';
 export type ToggleId = 'addressing' | 'transport';
-export type ButtonId = 'discover' | 'add-blades' | 'import' | 'continue' | 'install';
+export type ButtonId = 'discover' | 'add-blades' | 'import' | 'continue' | 'install' | 'usb';
 
 export type Item =
   | { kind: 'text'; id: TextFieldId }
@@ -119,6 +119,7 @@ const ITEM_SCREENS: Record<ItemId, ScreenId> = {
   confirm: 'review',
   install: 'review',
   continue: 'welcome',
+  usb: 'done',
 };
 
 export const screenOfItem = (item: ItemId): ScreenId => ITEM_SCREENS[item];

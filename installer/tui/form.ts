@@ -8,6 +8,7 @@ import { type Problem, type ProblemPath, pathText } from '../../core/yaml/proble
 import { newMacs } from './blades.ts';
 import { problemsAt, under } from './draft.ts';
 import {
+  type ButtonId,
   type Item,
   type ItemId,
   itemOfPath,
@@ -24,7 +25,7 @@ import { imageOffers, type State } from './state.ts';
 
 const text = (id: TextFieldId): Item => ({ kind: 'text', id });
 const list = (id: ListId): Item => ({ kind: 'list', id });
-const button = (id: 'discover' | 'add-blades' | 'import' | 'continue' | 'install'): Item => ({
+const button = (id: ButtonId): Item => ({
   kind: 'button',
   id,
 });
@@ -40,8 +41,9 @@ export const lunWiped = (state: State) =>
 export function itemsOf(state: State, screen: ScreenId = state.screen): Item[] {
   switch (screen) {
     case 'welcome':
-    case 'done':
       return [button('continue')];
+    case 'done':
+      return [button('usb'), button('continue')];
     case 'network':
       return [
         list('interfaces'),

@@ -70,6 +70,7 @@ function wired(port: EnginePort, dryRun: boolean, ending: Ending, leave: () => v
     observeNetwork: () => port.observeNetwork(),
     discoverSan: (request) => port.discoverSan(request),
     plan: (request) => port.plan(request),
+    saveToUsb: (text) => port.saveToUsb(text),
     apply: (events, signal) => {
       if (dryRun) {
         ending.reviewed = true;

@@ -6,8 +6,9 @@
  */
 import type { InstallEvent } from '../engine/install.ts';
 import { entryNames, importBlades, newMacs, nextBladeName, rangeEntryProblems } from './blades.ts';
-import { checkDraft } from './draft.ts';
+import { checkDraft, specYaml } from './draft.ts';
 import {
+  type ButtonId,
   type ItemId,
   type ListId,
   type ScreenId,
@@ -41,7 +42,7 @@ export type Intent =
   | { type: 'choose'; list: ListId; index: number }
   | { type: 'toggle'; target: ToggleId }
   | { type: 'toggle'; target: 'images'; index: number }
-  | { type: 'press'; button: 'discover' | 'add-blades' | 'import' | 'continue' | 'install' }
+  | { type: 'press'; button: ButtonId }
   | { type: 'remove'; index: number }
   | { type: 'confirm' }
   | { type: 'refresh' }
@@ -57,6 +58,8 @@ export type Intent =
   | { type: 'network-failed'; failure: Failure }
   | { type: 'san-discovered'; discovery: SanDiscovery }
   | { type: 'san-failed'; failure: Failure }
+  | { type: 'usb-saved'; where: string }
+  | { type: 'usb-failed'; failure: Failure }
   | { type: 'planned'; plan: PlanSummary }
   | { type: 'plan-refused'; failure: Failure }
   | { type: 'install-event'; event: InstallEvent; at: number }
@@ -242,8 +245,12 @@ function toggle(state: State, target: ToggleId): State {
   return settled(rebuilt(touch(toggled, target)));
 }
 
-function press(state: State, button: 'discover' | 'add-blades' | 'import' | 'continue' | 'install'): State {
+function press(state: State, button: ButtonId): State {
   switch (button) {
+    case 'usb':
+      return state.usb.state === 'asking'
+        ? state
+        : ask({ ...state, usb: { state: 'asking' } }, { kind: 'save-usb', text: specYaml(state.spec) });
     case 'discover':
       return discover(state);
     case 'add-blades':
@@ -480,6 +487,10 @@ export function reduce(before: State, intent: Intent): State {
       return afterDiscovery(state, intent.discovery);
     case 'san-failed':
       return settled({ ...state, discovery: { state: 'failed', failure: intent.failure } });
+    case 'usb-saved':
+      return settled({ ...state, usb: { state: 'seen', value: intent.where } });
+    case 'usb-failed':
+      return settled({ ...state, usb: { state: 'failed', failure: intent.failure } });
     case 'planned': {
       const seen = {
         ...state,

@@ -103,6 +103,8 @@ export interface EnginePort {
   plan(request: PlanRequest): Promise<PlanSummary>;
   /** applies the plan made last; stops between commands when the signal aborts */
   apply(events: EventSink<InstallEvent>, signal: AbortSignal): Promise<InstallOutcome>;
+  /** writes cluster.yaml onto a USB stick; resolves with where, in a line; rejects saying why not */
+  saveToUsb(specText: string): Promise<string>;
 }
 
 /** an engine failure in the administrator's words: a UserError carries a hint */

@@ -38,6 +38,8 @@ export type RequestKind =
   | { kind: 'apply' }
   | { kind: 'stop' }
   | { kind: 'shell' }
+  /** cluster.yaml as the screens made it, onto a USB stick */
+  | { kind: 'save-usb'; text: string }
   | { kind: 'quit' };
 
 /** what the App is to do for the model; seq tells a new request from one already carried out */
@@ -75,6 +77,8 @@ export interface State {
   attempted: ScreenId[];
   network: Asked<NetworkObservation>;
   discovery: Asked<SanDiscovery>;
+  /** cluster.yaml saved to a USB stick (Done): where, in a line */
+  usb: Asked<string>;
   plan: Asked<PlanSummary>;
   /** MACs that appeared on the network (DHCP requests of blades not in the spec) */
   enlisted: string[];
@@ -166,6 +170,7 @@ export function initialState(dvd: Record<string, Manifest> = {}): State {
     attempted: [],
     network: { state: 'asking' },
     discovery: { state: 'idle' },
+    usb: { state: 'idle' },
     plan: { state: 'idle' },
     enlisted: [],
     notices: {},

@@ -1,6 +1,7 @@
 /** Done: what the install made, where cluster.yaml is, and what to do next. */
 import { Box, Text } from 'ink';
 import type { InstallOutcome } from '../port.ts';
+import type { Asked, Notice } from '../state.ts';
 import { useTheme } from '../theme.ts';
 import { Button, type FormProps, ListWindow } from './widgets.tsx';
 
@@ -11,12 +12,31 @@ export interface DoneProps extends Pick<FormProps, 'width' | 'height'> {
   exampleBlade: string;
   /** how long the install took, in seconds */
   seconds?: number | undefined;
+  /** saving cluster.yaml to a USB stick: not asked, being saved, where, or why not */
+  usb: Asked<string>;
+  focus: 'usb' | 'continue' | undefined;
 }
 
 /** lines besides the list of what was created */
-const FIXED_LINES = 11;
+const FIXED_LINES = 13;
 
-export function Done({ outcome, clusterName, exampleBlade, seconds, ...screen }: DoneProps) {
+function usbNotice(usb: Asked<string>): Notice | undefined {
+  switch (usb.state) {
+    case 'idle':
+      return undefined;
+    case 'asking':
+      return { text: 'saving cluster.yaml to the USB stick...', error: false };
+    case 'seen':
+      return { text: usb.value, error: false };
+    case 'failed':
+      return {
+        text: usb.failure.hint ? `${usb.failure.message}: ${usb.failure.hint}` : usb.failure.message,
+        error: true,
+      };
+  }
+}
+
+export function Done({ outcome, clusterName, exampleBlade, seconds, usb, focus, ...screen }: DoneProps) {
   const { style } = useTheme();
   const took = seconds === undefined ? '' : ` in ${Math.round(seconds)} s`;
   return (
@@ -49,7 +69,8 @@ export function Done({ outcome, clusterName, exampleBlade, seconds, ...screen }:
       </Text>
       <Text wrap="truncate-end">{`       virtualinux reset --spec cluster.yaml ${exampleBlade}`}</Text>
       <Text> </Text>
-      <Button label="Leave the installer" focused />
+      <Button label="Save cluster.yaml to a USB stick" focused={focus === 'usb'} notice={usbNotice(usb)} />
+      <Button label="Leave the installer" focused={focus === 'continue'} />
     </Box>
   );
 }

@@ -12,7 +12,16 @@ afterEach(() => {
 });
 
 const done = () => (
-  <Done outcome={OUTCOME} clusterName="lab" exampleBlade="node01" seconds={412} width={80} height={21} />
+  <Done
+    outcome={OUTCOME}
+    clusterName="lab"
+    exampleBlade="node01"
+    seconds={412}
+    width={80}
+    height={21}
+    usb={{ state: 'idle' }}
+    focus="continue"
+  />
 );
 
 test('it says what was created, where cluster.yaml is, and the next steps', () => {
@@ -45,6 +54,24 @@ test('in the App, Enter on Done leaves the installer', async () => {
   await until(() => expect(onExit).toHaveBeenCalledOnce());
 });
 
+test('the USB stick: offered above Leave; saved, or why not, under it; the spec as the screens made it', async () => {
+  const { stdin, frame, port } = await startAt(finished());
+  expect(lineWith(frame(), 'USB stick')).toBe('  [ Save cluster.yaml to a USB stick ]');
+  await type(stdin, KEY.up, KEY.enter);
+  await until(() =>
+    expect(frame()).toContain('cluster.yaml saved as cluster.yaml on /dev/sdc1; it can be unplugged'),
+  );
+  expect(port.saved).toHaveLength(1);
+  expect(port.saved[0]).toMatch(/^cluster:\n {2}name: lab\n/);
+  expect(port.saved[0]).toContain('secret: file:/etc/virtualinux/chap.secret');
+  port.stick = undefined;
+  await type(stdin, KEY.enter);
+  await until(() =>
+    expect(frame()).toContain('no USB stick to save cluster.yaml on: plug one in and press again'),
+  );
+  expect(frame()).toContain('> [ Save cluster.yaml to a USB stick ]');
+});
+
 test.each([SERIAL, LARGE])('it fits a %o terminal, even with a long list of what was made', async (size) => {
   const many = {
     ...OUTCOME,
@@ -58,6 +85,11 @@ test.each([SERIAL, LARGE])('it fits a %o terminal, even with a long list of what
       exampleBlade="node01"
       width={size.columns}
       height={size.rows - 2}
+      usb={{
+        state: 'failed',
+        failure: { message: 'no USB stick to save cluster.yaml on', hint: 'plug one in' },
+      }}
+      focus="usb"
     />,
   );
   await settle();
@@ -69,6 +101,9 @@ test.each([SERIAL, LARGE])('it fits a %o terminal, even with a long list of what
     'cluster.yaml is saved',
     'Power on the blades',
     'virtualinux reset',
+    '> [ Save cluster.yaml to a USB stick ]',
+    '! no USB stick to save cluster.yaml on: plug one in',
+    '[ Leave the installer ]',
   ]) {
     expect(frame).toContain(text);
   }

@@ -3,6 +3,7 @@
  * foreign LUN (the engine's recorded LUNs, described by the engine's own describeContents), and
  * a port that answers like the engine would — its plans are planInstall's on the recorded LUNs.
  */
+import { UserError } from '../../../../core/errors.ts';
 import type { EventSink } from '../../../../core/exec/events.ts';
 import { describeContents, describeLun } from '../../../../installer/engine/classify.ts';
 import { describePlan, type InstallEvent } from '../../../../installer/engine/install.ts';
@@ -132,6 +133,18 @@ export class RecordedPort implements EnginePort {
 
   finish(outcome: InstallOutcome = OUTCOME): void {
     this.#finish?.(outcome);
+  }
+
+  /** what was saved to the USB stick; none plugged in when `stick` is undefined */
+  readonly saved: string[] = [];
+  stick: string | undefined = '/dev/sdc1';
+
+  async saveToUsb(specText: string): Promise<string> {
+    this.calls.push('saveToUsb');
+    if (!this.stick)
+      throw new UserError('no USB stick to save cluster.yaml on', 'plug one in and press again');
+    this.saved.push(specText);
+    return `cluster.yaml saved as cluster.yaml on ${this.stick}; it can be unplugged`;
   }
 }
 

@@ -31,6 +31,7 @@ function atReview(dryRun: boolean) {
     observeNetwork: () => engine.observeNetwork(),
     discoverSan: engine.discoverSan.bind(engine),
     plan: engine.plan.bind(engine),
+    saveToUsb: engine.saveToUsb.bind(engine),
     apply: (...args: Parameters<InstallEnginePort['apply']>) => {
       const applying = engine.apply(...args);
       watched.applied = applying.then(
