@@ -7,7 +7,7 @@ import { formatBytes } from '../core/exec/units.ts';
 import { labBoot } from './blades.ts';
 import { attachConsole, labExec } from './console.ts';
 import { formatInspection, inspectLun, labLunFile } from './inspect.ts';
-import { DEFAULT_INSTALL_MS, labInstall } from './install.ts';
+import { DEFAULT_INSTALL_MS, labGuided, labInstall } from './install.ts';
 import { type LabContext, labDown, labStatus, labUp } from './lab.ts';
 import { labRun, summaryTable } from './run.ts';
 import { labDirectory } from './state.ts';
@@ -120,10 +120,21 @@ const install: Command = {
   words: ['lab', 'install'],
   args: '',
   summary: "boot the DVD's Unattended install with the lab's spec and wait for the installer's verdict",
-  options: { ...dirOption, ...installOptions, keep: { type: 'boolean' } },
-  optionHelp: [...installHelp, '--keep          leave the installer running (lab console installer)'],
+  options: { ...dirOption, ...installOptions, keep: { type: 'boolean' }, guided: { type: 'boolean' } },
+  optionHelp: [
+    ...installHelp,
+    '--keep          leave the installer running (lab console installer)',
+    "--guided        the Install entry instead: the guided installer's screens, left on its console",
+  ],
   async run(input) {
     const context = labContext(input);
+    if (input.values.guided === true) {
+      await labGuided(context, installValues(input.values));
+      input.io.out.write(
+        'installer: the guided installer is on its console: virtualinux lab console installer\n',
+      );
+      return 0;
+    }
     const outcome = await labInstall(context, {
       ...installValues(input.values),
       keep: input.values.keep === true,

@@ -75,8 +75,8 @@ export function installerVm(state: LabState, dir: string, iso: string, firmware:
   };
 }
 
-export async function labInstall(context: LabContext, options: InstallOptions = {}): Promise<InstallOutcome> {
-  const state = requireUp(context.dir);
+/** the DVD `lab install` boots: the one given, or the one `dvd build` wrote; refused when it is not there */
+function labIso(options: InstallOptions): string {
   const outDir = options.outDir ?? defaultOutDir;
   const iso = options.iso ?? isoIn(outDir);
   if (!existsSync(iso)) {
@@ -89,6 +89,21 @@ export async function labInstall(context: LabContext, options: InstallOptions = 
           : `build it first: \`virtualinux dvd build --out ${outDir}\``,
     );
   }
+  return iso;
+}
+
+/**
+ * Powers the installer machine on with the DVD and picks a boot menu entry by its serial-console
+ * hotkey (the serial variants put the console on ttyS0, where the lab reads it); resolves once
+ * the kernel that entry booted prints its command line, with the seconds it took.
+ */
+async function bootEntry(
+  context: LabContext,
+  options: InstallOptions,
+  entry: { title: string; hotkey: string; mode: string },
+): Promise<{ vm: LabVm; seconds: () => number; kernel: number }> {
+  const state = requireUp(context.dir);
+  const iso = labIso(options);
   const firmware = options.firmware ?? 'bios';
   const started = performance.now();
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
@@ -102,14 +117,51 @@ export async function labInstall(context: LabContext, options: InstallOptions = 
     installerVm(state, context.dir, iso, firmware),
   );
   try {
-    // the serial variant of Unattended install: its hotkey boots it at once, with the console on ttyS0
-    await vm.waitFor(/Unattended install, serial console/, MENU_MS);
-    await vm.send('2');
+    await vm.waitFor(new RegExp(`${entry.title}, serial console`), MENU_MS);
+    await vm.send(entry.hotkey);
     await vm.waitFor(/Linux version/, BOOT_MS);
     const kernel = seconds();
     // the kernel prints its command line after its version: the entry we asked for booted
-    await vm.waitFor(/Command line: .*vl\.mode=unattended/, MENU_MS);
+    await vm.waitFor(new RegExp(`Command line: .*vl\\.mode=${entry.mode}`), MENU_MS);
     context.say(`installer: kernel started after ${kernel} s`);
+    return { vm, seconds, kernel };
+  } catch (error) {
+    await vm.stop();
+    throw error;
+  }
+}
+
+/**
+ * `lab install --guided`: the DVD's Install entry (its serial variant), the spec handed over as
+ * for the unattended install; resolves when the guided installer's Welcome is on the console,
+ * and leaves the machine running for `lab console installer`.
+ */
+export async function labGuided(context: LabContext, options: InstallOptions = {}): Promise<LabVm> {
+  const { vm, seconds } = await bootEntry(context, options, {
+    title: 'Install',
+    hotkey: '1',
+    mode: 'install',
+  });
+  try {
+    await vm.waitFor(/\[ Begin \]/, BOOT_MS);
+    context.say(
+      `installer: the guided installer's Welcome after ${seconds()} s: virtualinux lab console installer`,
+    );
+    return vm;
+  } catch (error) {
+    await vm.stop();
+    throw error;
+  }
+}
+
+export async function labInstall(context: LabContext, options: InstallOptions = {}): Promise<InstallOutcome> {
+  // the serial variant of Unattended install: its hotkey boots it at once, with the console on ttyS0
+  const { vm, seconds, kernel } = await bootEntry(context, options, {
+    title: 'Unattended install',
+    hotkey: '2',
+    mode: 'unattended',
+  });
+  try {
     // the unattended run prints its own header, then its verdict, and only then the menu screen
     await vm.waitFor(/VirtuaLinux \S+: unattended install/, BOOT_MS);
     const installer = seconds();

@@ -25,12 +25,13 @@ import {
   renderGrubConfig,
   renderHosts,
 } from '../../installer/engine/vlboot.ts';
-import { fwCfgPath, SPEC_FW_CFG } from '../../installer/unattended-protocol.ts';
+import { fwCfgPath, RESULT_MARKER, SPEC_FW_CFG } from '../../installer/unattended-protocol.ts';
 import { BOOT_SCRIPT, bladeVm, ipxeScript, labBoot } from '../../lab/blades.ts';
 import { type LabContext, labSpec } from '../../lab/lab.ts';
 import { labMachine, startMachine } from '../../lab/machines.ts';
 import { labPaths, readState } from '../../lab/state.ts';
 import { createAccount } from '../../lab/tgtd.ts';
+import { SERIAL_KEYS, SerialScreens } from './harness/serial-screens.ts';
 
 const bin = new URL('../../bin/virtualinux.js', import.meta.url).pathname;
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
@@ -328,17 +329,39 @@ describe('one lab, from lab run to lab down', () => {
     expect(lvs.get('vl_meta')?.tags.some((t) => t.startsWith('vl.meta='))).toBe(true);
   }, 300_000);
 
-  test('the Unattended install again, on the installed LUN: nothing to do, nothing written', async () => {
+  test("the DVD's Install entry: the guided installer from the boot's spec, walked on the serial console to the Review of the installed LUN; left with Ctrl-C, then u in the menu installs again: nothing to do, nothing written", async () => {
     const before = statSync(lunFile()).mtimeMs;
-    const install = await lab(dir, ['install', '--keep', '--iso', iso]);
-    expect(install.stderr).not.toMatch(STACK);
-    expect(install.exitCode, install.stderr).toBe(0);
-    expect(install.stdout).toMatch(
-      /^installer: installed: cluster lab: 3 blades, .*; already installed, nothing to do on /,
-    );
-    expect(statSync(lunFile()).mtimeMs).toBe(before);
-    // the installer's console shows the menu after its verdict: s gives the root shell for what follows
+    const guided = await lab(dir, ['install', '--guided', '--iso', iso]);
+    expect(guided.stderr).not.toMatch(STACK);
+    expect(guided.exitCode, guided.stderr).toBe(0);
+    expect(guided.stdout).toContain('installer: the guided installer is on its console');
     const installer = labMachine(dir, 'installer');
+    const screens = new SerialScreens(installer);
+    const { enter, tab, shiftTab, ctrlC } = SERIAL_KEYS;
+    // every screen is filled from the spec: Shift-Tab from the first item reaches Continue
+    await screens.keys(enter);
+    await screens.shows(/1\/5 Network[\s\S]*\(\*\) eth0/, 120_000);
+    await screens.keys(shiftTab + enter);
+    await screens.shows(/2\/5 SAN[\s\S]*CHAP secret +\*+/, 120_000);
+    await screens.keys(tab + tab + tab + enter); // Discover: sif brought up, the portal asked
+    await screens.shows(/portal 10\.0\.2\.2:3260 answers[\s\S]*\(\*\) +1 /, 300_000);
+    await screens.keys(tab + tab + enter);
+    await screens.shows(/3\/5 Cluster[\s\S]*node\[01-03\] +3 blades/, 120_000);
+    await screens.keys(shiftTab + enter);
+    await screens.shows(/4\/5 Images/, 120_000);
+    await screens.keys(shiftTab + enter);
+    const review = await screens.shows(/5\/5 Review[\s\S]*\[ Install \]/, 600_000);
+    expect(review).toContain('holds this cluster, complete');
+    await screens.keys(ctrlC);
+    await screens.shows(/Leave the installer\?/, 60_000);
+    await screens.keys('y');
+    await screens.shows(/Back from the guided installer \(exit status 0\)\./, 120_000);
+    // the menu's u: the unattended install again, from the spec the boot handed over
+    await screens.keys('u');
+    const verdict = await screens.shows(new RegExp(`${RESULT_MARKER}[^\\n]*\\n`), 1_200_000);
+    expect(verdict).toMatch(/installed cluster lab: 3 blades, .*; already installed, nothing to do on /);
+    expect(statSync(lunFile()).mtimeMs).toBe(before);
+    // s gives the root shell for what follows
     await installer.send('s');
     await installer.waitFor(/Root shell/, 30_000);
     await installer.waitFor(/# $/m, 30_000);

@@ -8,11 +8,15 @@
  *
  * PLAN_FILE gets what the dry run prints when Install is pressed; BLADES_FILE is offered for
  * import (--blades); DHCP_PORT is where it hears blades' requests on 127.0.0.1 (--enlist).
+ * With VL_SPEC=FILE in the environment the screens start from that spec (--spec), its CHAP
+ * secret from VL_SECRET.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parse } from 'yaml';
 import { InstallEnginePort } from '../../../installer/tui/engine-port.ts';
 import { guide } from '../../../installer/tui/guided.tsx';
+import { seededState, type WrittenSpec } from '../../../installer/tui/seed.ts';
 import { IMAGES } from '../../unit/installer/tui/fixtures.ts';
 import { RecordedSan } from '../../unit/installer/tui/recorded-san.ts';
 
@@ -29,11 +33,17 @@ const engine = new InstallEnginePort({
   makeRunner: san.makeRunner,
 });
 const printed: string[] = [];
+const specFile = process.env.VL_SPEC;
+const initial =
+  specFile === undefined
+    ? undefined
+    : seededState(parse(readFileSync(specFile, 'utf8')) as WrittenSpec, IMAGES, process.env.VL_SECRET ?? '');
 try {
   const code = await guide({
     port: engine,
     dryRun: true,
     images: IMAGES,
+    ...(initial && { initial }),
     stdin: process.stdin,
     stdout: process.stdout,
     out: { write: (text: string) => printed.push(text) },

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
+import { exampleSpecText } from '../../../core/spec/example.ts';
 import { dhcpPacket } from '../../unit/installer/engine/dhcp-packets.ts';
 import { SECRET } from '../../unit/installer/tui/fixtures.ts';
 
@@ -193,4 +194,43 @@ describe.each(SIZES)('install --tui --dry-run in tmux at $columns×$rows', (size
       tmux('kill-session', '-t', name);
     }
   });
+});
+
+test('from a spec (--spec) at 80×24: every screen filled, Discover chooses its LUN, Shift-Tab reaches Continue; Ctrl-C y leaves', {
+  timeout: 120_000,
+}, async () => {
+  const spec = join(dir, 'cluster.yaml');
+  writeFileSync(spec, exampleSpecText());
+  const plan = join(dir, 'plan-spec.txt');
+  const name = 'tui-spec';
+  const command = `env -u CI -u CONTINUOUS_INTEGRATION VL_SPEC=${spec} VL_SECRET='${SECRET}' node --import tsx ${harness} ${plan}; echo "EXITED $?"; sleep 600`;
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', '-c', root, command);
+  const term = new Terminal(name, { columns: 80, rows: 24 });
+  try {
+    await term.shows(/\[ Begin \]/);
+    term.keys('Enter');
+    await term.shows(/1\/5 Network[\s\S]*\(\*\) eth0/);
+    term.keys('BTab', 'Enter');
+    const san = await term.shows(/2\/5 SAN[\s\S]*CHAP secret +\*{16}/);
+    expect(san).toMatch(/Portals +10\.0\.2\.2:3260/);
+    term.keys('Tab', 'Tab', 'Tab', 'Enter');
+    await term.shows(/portal 10\.0\.2\.2:3260 answers[\s\S]*> \(\*\) +1 +40 GiB/);
+    term.keys('Tab', 'Tab', 'Enter');
+    await term.shows(/3\/5 Cluster[\s\S]*node\[01-03\] +3 blades/);
+    term.keys('BTab', 'Enter');
+    await term.shows(/4\/5 Images/);
+    term.keys('BTab', 'Enter');
+    term.fits(
+      await term.shows(/5\/5 Review[\s\S]*empty; a new install[\s\S]*> \[ Install \]/),
+      /5\/5 Review/,
+    );
+    term.keys('C-c');
+    await term.shows(/Leave the installer\? Nothing is written yet\./);
+    term.keys('y');
+    await term.shows(/EXITED 0/);
+    expect(readFileSync(plan, 'utf8')).toBe('');
+    for (const screen of term.seen) expect(screen).not.toContain(SECRET);
+  } finally {
+    tmux('kill-session', '-t', name);
+  }
 });

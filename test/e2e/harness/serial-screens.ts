@@ -1,0 +1,53 @@
+/**
+ * The guided installer on a lab machine's serial console: keys sent as a serial line sends them,
+ * screens read from the console's log with the terminal's escape sequences taken out (Ink redraws
+ * a frame by erasing lines and writing it again; colours sit inside lines).
+ */
+import type { LabVm } from '../../../lab/machines.ts';
+
+// CSI sequences (cursor, erase, colours), charset designations, keypad modes, carriage returns
+const ESC = '\u001B';
+const ESCAPES = new RegExp(`${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}[()][0-9A-Za-z]|${ESC}[=>78]|\r`, 'g');
+
+export const plainText = (log: string) => log.replace(ESCAPES, '');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const SERIAL_KEYS = { enter: '\r', tab: '\t', shiftTab: '\u001B[Z', ctrlC: '\u0003' } as const;
+
+export class SerialScreens {
+  #from: number;
+
+  constructor(readonly vm: LabVm) {
+    this.#from = vm.serialLog().length;
+  }
+
+  keys(text: string): Promise<void> {
+    return this.vm.send(text);
+  }
+
+  /**
+   * Waits until what the console drew since the last match shows the pattern (escapes taken
+   * out); the next call looks only at what comes after. Resolves with that text.
+   */
+  async shows(pattern: RegExp, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const log = this.vm.serialLog();
+      const text = plainText(log.slice(this.#from));
+      if (pattern.test(text)) {
+        this.#from = log.length;
+        return text;
+      }
+      if (!this.vm.running() || Date.now() > deadline) {
+        const why = this.vm.running()
+          ? `within ${Math.round(timeoutMs / 1000)} s`
+          : 'before the machine stopped';
+        throw new Error(
+          `${this.vm.name}: no ${pattern} on the console ${why}; it drew last:\n${text.slice(-3000)}`,
+        );
+      }
+      await sleep(250);
+    }
+  }
+}
