@@ -137,11 +137,17 @@ export async function guide(dialogue: Dialogue): Promise<number> {
       {...(env && { env })}
     />
   );
-  // before the first screen: a port that cannot be had is said in one line, as any refusal
-  const enlisting = await dialogue.enlist?.((mac) => {
-    enlisted.push(mac);
-    app.rerender(dialogueOn());
-  });
+  // before the first screen. Enlisting is an offer, not a need: where UDP 67 cannot be had (the
+  // guided installer already runs on the other console), blades are added by range or import
+  const enlisting = await dialogue
+    .enlist?.((mac) => {
+      enlisted.push(mac);
+      app.rerender(dialogueOn());
+    })
+    .catch((error: unknown) => {
+      if (error instanceof UserError) return undefined;
+      throw error;
+    });
   const app = render(
     dialogueOn(),
     // Ctrl-C is the App's (it asks first); nothing here writes to the console, which stays as it is
