@@ -5,7 +5,7 @@
  * (reset.ts), show what will be discarded, ask, apply. Volumes are activated here only while they
  * are read or written, and deactivated after.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import type { EventSink } from '../../core/exec/events.ts';
@@ -93,6 +93,8 @@ export async function readDrift(
     ],
     async () => {
       const root = join(upper, 'root');
+      // a layer its blade has not booted from since it was made has no upper directory: factory state
+      if (!existsSync(root)) return [];
       const opaque = parseOpaqueDirs((await runner.run(opaqueDirsCommand(root))).stdout, root);
       return driftOf(root, lower, opaque);
     },
