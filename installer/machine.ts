@@ -99,10 +99,20 @@ export async function guidedCommand(live: LiveBoot, runner: Runner): Promise<Com
   };
 }
 
+/** `virtualinux reset --pick` from the spec the boot names; without one, what to do instead */
+export async function recoveryCommand(live: LiveBoot, runner: Runner): Promise<Command> {
+  const spec = await specFromBoot({ ...live, runner });
+  if (!spec) {
+    throw new UserError('Recovery: this boot names no spec; s, then virtualinux reset --spec FILE NODE');
+  }
+  return { tool: process.execPath, args: [live.program, 'reset', '--pick', '--spec', spec.file] };
+}
+
 export function liveMachine(runner: Runner, live: LiveBoot): InstallerMachine {
   return {
     shell: () => runInteractive(rootShell),
     guided: async () => runInteractive(await guidedCommand(live, runner)),
+    recovery: async () => runInteractive(await recoveryCommand(live, runner)),
     unattended: async () => {
       const result = await runUnattended({ ...live, runner, write: (text) => process.stdout.write(text) });
       const file = unattendedResultFile(live.root);

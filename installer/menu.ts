@@ -7,7 +7,6 @@ import type { BootMode } from './boot-request.ts';
 
 export type MenuAction = 'install' | 'unattended' | 'recovery' | 'shell' | 'poweroff' | 'reboot';
 export type PowerAction = 'poweroff' | 'reboot';
-type Coming = 'recovery';
 
 export interface MenuEntry {
   action: MenuAction;
@@ -28,10 +27,8 @@ export const menuEntries: readonly MenuEntry[] = [
   { action: 'reboot', key: 'b', label: 'Reboot' },
 ];
 
-/** One line each, at most 78 columns: what is missing and which piece of work brings it, or where it is meanwhile. */
-export const notBuiltYet: Record<Coming, string> = {
-  recovery: 'Recovery: s for the shell, then virtualinux reset --spec FILE NODE...',
-};
+/** the Recovery entry's line: a reset is asked for, never started by the boot alone */
+export const recoveryNotice = 'Recovery: f lists the blades and asks which to reset to factory state.';
 
 export interface MenuState {
   /** the entry the boot menu asked for, marked on screen */
@@ -49,16 +46,17 @@ export type Effect =
   | { kind: 'guided' }
   /** the unattended install again, from the spec the boot names */
   | { kind: 'unattended' }
+  /** the factory reset of blades the administrator picks (reset --pick), from the boot's spec */
+  | { kind: 'recovery' }
   | { kind: 'power'; action: PowerAction }
   | { kind: 'quit' };
 
 const none: Effect = { kind: 'none' };
-const isComing = (action: MenuAction): action is Coming => action === 'recovery';
 
-/** The state to start from: the entry the boot asked for is marked, and if it is not built yet, said so. */
+/** The state to start from: the entry the boot asked for is marked; Recovery says how it starts. */
 export function initialMenu(mode: BootMode | undefined): MenuState {
   if (mode === undefined || mode === 'rescue') return {};
-  return { highlight: mode, ...(isComing(mode) && { notice: notBuiltYet[mode] }) };
+  return { highlight: mode, ...(mode === 'recovery' && { notice: recoveryNotice }) };
 }
 
 export function entryForKey(key: string): MenuEntry | undefined {
@@ -93,7 +91,7 @@ export function press(state: MenuState, key: string): { state: MenuState; effect
       effect: none,
     };
   }
-  if (isComing(entry.action)) return { state: { ...base, notice: notBuiltYet[entry.action] }, effect: none };
+  if (entry.action === 'recovery') return { state: base, effect: { kind: 'recovery' } };
   if (entry.action === 'shell') return { state: base, effect: { kind: 'shell' } };
   if (entry.action === 'install') return { state: base, effect: { kind: 'guided' } };
   if (entry.action === 'unattended') return { state: base, effect: { kind: 'unattended' } };

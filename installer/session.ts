@@ -28,6 +28,8 @@ export interface InstallerMachine {
   guided(): Promise<number>;
   /** the unattended install again, its messages on this console; resolves with its verdict, one line */
   unattended(): Promise<string>;
+  /** the factory reset of the blades the administrator picks, on this console; resolves with its exit status */
+  recovery(): Promise<number>;
   /** asks systemd to power off or reboot; rejects with a UserError when it cannot */
   power(action: PowerAction): Promise<void>;
 }
@@ -75,7 +77,12 @@ export async function runSession({
       console.write('\n');
       return 0;
     }
-    if (effect.kind === 'shell' || effect.kind === 'guided' || effect.kind === 'unattended') {
+    if (
+      effect.kind === 'shell' ||
+      effect.kind === 'guided' ||
+      effect.kind === 'unattended' ||
+      effect.kind === 'recovery'
+    ) {
       console.write(`\n${effect.kind === 'shell' ? shellBanner : ''}\n`);
       // the child has the terminal: the shell and the guided installer read it, the install writes to it
       console.release();
@@ -101,9 +108,13 @@ export async function runSession({
 }
 
 /** what the menu says when the console comes back */
-async function handOver(kind: 'shell' | 'guided' | 'unattended', machine: InstallerMachine): Promise<string> {
+async function handOver(
+  kind: 'shell' | 'guided' | 'unattended' | 'recovery',
+  machine: InstallerMachine,
+): Promise<string> {
   if (kind === 'shell') return `Back from the shell (exit status ${await machine.shell()}).`;
   if (kind === 'guided') return `Back from the guided installer (exit status ${await machine.guided()}).`;
+  if (kind === 'recovery') return `Back from recovery (exit status ${await machine.recovery()}).`;
   return machine.unattended();
 }
 

@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { type Command, type CommandInput, stringOption } from '../../core/cli/command.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError, UserError } from '../../core/errors.ts';
 import { EventBus, type ExecEvent } from '../../core/exec/events.ts';
 import { createRunner } from '../../core/exec/runner.ts';
 import { Secrets } from '../../core/exec/secrets.ts';
@@ -12,6 +12,7 @@ import type { PlanEvent } from '../../core/plan/events.ts';
 import { planLineLogger } from '../../core/plan/line-log.ts';
 import { loadSpec } from '../../core/spec/load.ts';
 import { chapSecrets } from '../engine/command.ts';
+import { keepQuestion, PICK_QUESTION, parsePick, parseYes, pickLines } from './pick.ts';
 import { drift, formatDrift, formatVerdicts, reset, verify } from './recovery.ts';
 
 const specOption = { spec: { type: 'string' as const }, 'sif-address': { type: 'string' as const } };
@@ -43,7 +44,33 @@ function setUp(input: CommandInput, usage: string) {
 }
 
 const resetUsage =
-  'virtualinux reset --spec FILE NODE... | --all [--keep-data] [--dry-run] [--yes] [--force]';
+  'virtualinux reset --spec FILE NODE... | --all | --pick [--keep-data] [--dry-run] [--yes] [--force]';
+
+/**
+ * A question on the terminal, answered with a line; undefined without a terminal. Every question
+ * comes before anything is changed: Ctrl-C or the end of the input leaves, saying so.
+ */
+function terminalAsk(input: CommandInput): ((question: string) => Promise<string>) | undefined {
+  const stdin = process.stdin as NodeJS.ReadStream;
+  if (!stdin.isTTY) return undefined;
+  return async (question: string) => {
+    const readline = createInterface({ input: stdin, output: input.io.out });
+    const stop = new AbortController();
+    readline.once('SIGINT', () => stop.abort());
+    readline.once('close', () => stop.abort());
+    try {
+      return await readline.question(question, { signal: stop.signal });
+    } catch (error) {
+      if (stop.signal.aborted) {
+        input.io.out.write('\n');
+        throw new UserError('left at the question: nothing was changed');
+      }
+      throw error;
+    } finally {
+      readline.close();
+    }
+  };
+}
 
 const resetCommand: Command = {
   words: ['reset'],
@@ -56,50 +83,69 @@ const resetCommand: Command = {
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     force: { type: 'boolean' },
+    pick: { type: 'boolean' },
   },
   optionHelp: [
     ...specHelp,
     '--all               every blade of the cluster',
+    "--pick              list the blades and ask which (the DVD's Recovery entry); needs a terminal",
     "--keep-data         carry the spec's storage.persistent paths into the new layer",
     '--dry-run           show what would be discarded and every command; change nothing',
     '--yes               do not ask',
     '--force             reset a blade whose layer shows in use (only for a blade known dead)',
   ],
   async run(input) {
-    const all = input.values.all === true;
-    if (!all && input.positionals.length === 0)
-      throw new UsageError('name the blades to reset, or --all', `usage: ${resetUsage}`);
-    if (all && input.positionals.length > 0)
-      throw new UsageError('--all resets every blade: name none with it', `usage: ${resetUsage}`);
+    let all = input.values.all === true;
+    const pick = input.values.pick === true;
+    let names = input.positionals;
+    if ([all, pick, names.length > 0].filter(Boolean).length > 1)
+      throw new UsageError('name the blades, or --all, or --pick: one of them', `usage: ${resetUsage}`);
+    if (!all && !pick && names.length === 0)
+      throw new UsageError('name the blades to reset, or --all, or --pick', `usage: ${resetUsage}`);
+    const ask = terminalAsk(input);
+    if (pick && !ask)
+      throw new UsageError(
+        '--pick asks on a terminal, and there is none: name the blades',
+        `usage: ${resetUsage}`,
+      );
     const context = setUp(input, resetUsage);
-    const stdin = process.stdin as NodeJS.ReadStream;
+    let keepData = input.values['keep-data'] === true;
+    if (pick && ask) {
+      for (const line of pickLines(context.spec)) context.say(line);
+      for (;;) {
+        const picked = parsePick(await ask(PICK_QUESTION), context.spec);
+        if (picked.kind === 'leave') {
+          context.say('nothing was reset');
+          return 0;
+        }
+        if (picked.kind === 'again') {
+          context.say(picked.problem);
+          continue;
+        }
+        ({ names, all } = picked);
+        break;
+      }
+      const keep = keepData ? undefined : keepQuestion(context.spec);
+      if (keep !== undefined) keepData = parseYes(await ask(keep));
+    }
     const result = await reset({
       ...context,
       events: context.events,
-      names: input.positionals,
+      names,
       all,
-      keepData: input.values['keep-data'] === true,
+      keepData,
       force: input.values.force === true,
       dryRun: input.values['dry-run'] === true,
       yes: input.values.yes === true,
-      ...(stdin.isTTY && {
-        ask: async (question: string) => {
-          const readline = createInterface({ input: stdin, output: input.io.out });
-          try {
-            return await readline.question(question);
-          } finally {
-            readline.close();
-          }
-        },
-      }),
+      ...(ask && { ask }),
     });
-    const names = result.plan.blades.map((b) => b.name).join(', ');
+    const done = result.plan.blades.map((b) => b.name).join(', ');
     context.say(
       result.dryRun
         ? 'dry run: nothing was changed'
         : result.ran.length === 0
-          ? `${names}: nothing to do`
-          : `${names} reset to factory state on ${result.lun}: they boot from their new layer`,
+          ? `${done}: nothing to do`
+          : `${done} reset to factory state on ${result.lun}: they boot from their new layer`,
     );
     return 0;
   },

@@ -151,10 +151,14 @@ describe('virtualinux reset and drift, away from the SAN', () => {
   const example = new URL('../../../core/spec/example.yaml', import.meta.url).pathname;
 
   test.each([
-    [['reset', '--spec', example], 'virtualinux: name the blades to reset, or --all'],
+    [['reset', '--spec', example], 'virtualinux: name the blades to reset, or --all, or --pick'],
     [
       ['reset', '--spec', example, '--all', 'node01'],
-      'virtualinux: --all resets every blade: name none with it',
+      'virtualinux: name the blades, or --all, or --pick: one of them',
+    ],
+    [
+      ['reset', '--spec', example, '--pick'],
+      'virtualinux: --pick asks on a terminal, and there is none: name the blades',
     ],
     [['reset', 'node01'], 'virtualinux: --spec FILE is needed'],
     [['drift', '--spec', example], 'virtualinux: name one blade'],

@@ -234,3 +234,40 @@ test('from a spec (--spec) at 80×24: every screen filled, Discover chooses its 
     tmux('kill-session', '-t', name);
   }
 });
+
+test("reset --pick on a terminal (the DVD's Recovery entry): the blades listed, a wrong name asked again, Enter alone leaves before the SAN is asked", {
+  timeout: 60_000,
+}, async () => {
+  // no CHAP: no secret file needed; the SAN is never reached
+  const spec = join(dir, 'no-chap.yaml');
+  writeFileSync(spec, exampleSpecText().replace(/ {2}chap:\n(?: {4}.*\n)+/, ''));
+  const name = 'reset-pick';
+  const command = `${join(root, 'bin/virtualinux.js')} reset --spec ${spec} --pick; echo "EXITED $?"; sleep 600`;
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', '-c', root, command);
+  const term = new Terminal(name, { columns: 80, rows: 24 });
+  try {
+    const listed = await term.shows(/Blades to reset \(names, or all; Enter alone leaves\):/);
+    expect(listed).toMatch(/Cluster lab: 3 blades\./);
+    expect(listed).toMatch(/^ {2}node01 +52:54:00:\S+ +10\.42\.0\.11$/m);
+    expect(listed).toMatch(/^ {2}node03 +52:54:00:\S+ +10\.42\.0\.13$/m);
+    term.paste('node1\r');
+    await term.shows(/cluster lab has no blade node1: did you mean node01\?[\s\S]*\nBlades to reset/);
+    term.keys('Enter');
+    const left = await term.shows(/EXITED 0/);
+    expect(left).toContain('nothing was reset');
+    expect(left).not.toMatch(/iscsiadm|sif|portal/);
+  } finally {
+    tmux('kill-session', '-t', name);
+  }
+  // Ctrl-C at the question leaves too, saying so, without a stack
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', '-c', root, command);
+  try {
+    await term.shows(/Blades to reset \(names, or all; Enter alone leaves\):/);
+    term.keys('C-c');
+    const stopped = await term.shows(/EXITED 1/);
+    expect(stopped).toContain('virtualinux: left at the question: nothing was changed');
+    expect(stopped).not.toMatch(/^\s+at /m);
+  } finally {
+    tmux('kill-session', '-t', name);
+  }
+});

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import { specSources } from '../../../installer/boot-request.ts';
+import { recoveryNotice } from '../../../installer/menu.ts';
 import { renderScreen, type ScreenModel } from '../../../installer/screen.ts';
 
 const model = (over: Partial<ScreenModel> = {}): ScreenModel => ({
@@ -73,7 +74,7 @@ test('every line is plain ASCII and fits an 80-column console', () => {
       version: '10.20.30-rc.1',
       boot: { mode: 'unattended' },
       specSources: specSources.map((source) => ({ source, status: 'not found' })),
-      menu: { notice: 'Recovery is not built yet; it comes with the factory-reset facility.' },
+      menu: { notice: recoveryNotice },
     }),
   );
   for (const line of screen.split('\n')) {

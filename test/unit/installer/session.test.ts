@@ -32,6 +32,10 @@ function recorded(keys: string[], machine: Partial<InstallerMachine> = {}, boot:
       log.push('unattended');
       return 'Unattended install: installed (its messages are above; s for a shell).';
     },
+    recovery: async () => {
+      log.push('recovery');
+      return 0;
+    },
     power: async (action: PowerAction) => {
       log.push(action);
     },
@@ -127,4 +131,25 @@ test('Ctrl-C leaves the session; the keys after it are not read', async () => {
   const session = recorded(['\u0003', 's']);
   expect(await session.run()).toBe(0);
   expect(session.log).not.toContain('shell');
+});
+
+test('f hands the console to the recovery, and the menu says how it ended; no spec is a notice', async () => {
+  const session = recorded(['f'], {
+    recovery: async () => {
+      session.log.push('recovery');
+      return 0;
+    },
+  });
+  await session.run();
+  expect(session.log).toEqual(['clear', 'release', 'recovery', 'reclaim', 'clear']);
+  expect(session.screen()).toContain('Back from recovery (exit status 0).\nPress a key: ');
+  const without = recorded(['f'], {
+    recovery: async () => {
+      throw new UserError("Recovery needs the cluster's spec and this boot names none: s, then …");
+    },
+  });
+  await without.run();
+  expect(without.screen()).toContain(
+    "Recovery needs the cluster's spec and this boot names none: s, then …\nPress a key: ",
+  );
 });

@@ -9,7 +9,7 @@ import type { Spec } from '../../../core/spec/schema.ts';
 import { parseBootRequest } from '../../../installer/boot-request.ts';
 import type { InstallResult } from '../../../installer/engine/install.ts';
 import { InstallRefusal } from '../../../installer/engine/refusal.ts';
-import { observeSpecSources } from '../../../installer/machine.ts';
+import { observeSpecSources, recoveryCommand } from '../../../installer/machine.ts';
 import { runUnattended, specFromBoot } from '../../../installer/unattended.ts';
 import {
   formatInstallResult,
@@ -200,5 +200,26 @@ describe('the Install entry: the spec the boot names, for the guided installer',
     const broken = machineRoot('cluster: {name: Not A Name}\n');
     expect(await fromBoot(broken)).toBeUndefined();
     expect(existsSync(join(broken, 'run/virtualinux/guided/cluster.yaml'))).toBe(false);
+  });
+});
+
+describe("the Recovery entry's f: reset --pick from the spec the boot names", () => {
+  const live = (root: string) => {
+    const boot = parseBootRequest('vl.mode=recovery');
+    return { version: '9.9.9', boot, sources: observeSpecSources(boot, root), root, program: '/opt/vl.mjs' };
+  };
+
+  test('with a spec from fw_cfg: the bundle again, reset --pick --spec on the file written for it', async () => {
+    const root = machineRoot(exampleSpecText(), 'handed-over-secret\n');
+    expect(await recoveryCommand(live(root), createRunner())).toEqual({
+      tool: process.execPath,
+      args: ['/opt/vl.mjs', 'reset', '--pick', '--spec', join(root, 'run/virtualinux/guided/cluster.yaml')],
+    });
+  });
+
+  test('without one: a one-line reason that says what to do instead', async () => {
+    await expect(recoveryCommand(live(machineRoot()), createRunner())).rejects.toThrow(
+      /^Recovery: this boot names no spec; s, then virtualinux reset --spec FILE NODE$/,
+    );
   });
 });
