@@ -3,8 +3,10 @@
  * up, the DVD's Unattended install, every blade SAN-booted through VLBOOT); then step by step:
  * the install checked on the host from the LUN file itself (`lab inspect`: GPT, VLBOOT's files,
  * the VG and its volumes read by the host's LVM from loop devices), a rerun that has nothing to
- * do, the refusals (nothing written: the LUN file's mtime and inspection unchanged), an install
- * killed at three actions and completed by the same command to the very same layout. The blades
+ * do, the refusals (nothing written: the LUN file's mtime and inspection unchanged), the DVD's
+ * Install entry (the guided installer walked on the serial console to the Review of the installed
+ * LUN), a reset from the menu's Recovery entry, an install killed at three actions and completed
+ * by the same command to the very same layout. The blades
  * SAN-boot to multi-user on their diskless root (overlay of img_node and their own layer); a
  * file survives a reboot, a twin of a running blade and a changed CHAP secret stop in the
  * initramfs with the reason on the console and a shell.
@@ -120,6 +122,26 @@ async function volumeHashes(dir: string, names: string[]): Promise<Record<string
   expect(result.exitCode, result.stderr).toBe(0);
   const volumes = (JSON.parse(result.stdout) as Inspection).volumeGroups.flatMap((vg) => vg.logicalVolumes);
   return Object.fromEntries(names.map((name) => [name, volumes.find((lv) => lv.name === name)?.sha256]));
+}
+
+/**
+ * The guided installer from its Welcome to the Review, every screen filled from the boot's spec:
+ * Shift-Tab from a screen's first item reaches Continue; Discover on the SAN screen brings sif up
+ * and asks the portal, and the spec's LUN is chosen.
+ */
+async function walkToReview(screens: SerialScreens): Promise<void> {
+  const { enter, tab, shiftTab } = SERIAL_KEYS;
+  await screens.keys(enter);
+  await screens.shows(/1\/5 Network[\s\S]*\(\*\) eth0/, 120_000);
+  await screens.keys(shiftTab + enter);
+  await screens.shows(/2\/5 SAN[\s\S]*CHAP secret +\*+/, 120_000);
+  await screens.keys(tab + tab + tab + enter);
+  await screens.shows(/portal 10\.0\.2\.2:3260 answers[\s\S]*\(\*\) +1 /, 300_000);
+  await screens.keys(tab + tab + enter);
+  await screens.shows(/3\/5 Cluster[\s\S]*node\[01-03\] +3 blades/, 120_000);
+  await screens.keys(shiftTab + enter);
+  await screens.shows(/4\/5 Images/, 120_000);
+  await screens.keys(shiftTab + enter);
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -337,21 +359,11 @@ describe('one lab, from lab run to lab down', () => {
     expect(guided.stdout).toContain('installer: the guided installer is on its console');
     const installer = labMachine(dir, 'installer');
     const screens = new SerialScreens(installer);
-    const { enter, tab, shiftTab, ctrlC } = SERIAL_KEYS;
-    // every screen is filled from the spec: Shift-Tab from the first item reaches Continue
-    await screens.keys(enter);
-    await screens.shows(/1\/5 Network[\s\S]*\(\*\) eth0/, 120_000);
-    await screens.keys(shiftTab + enter);
-    await screens.shows(/2\/5 SAN[\s\S]*CHAP secret +\*+/, 120_000);
-    await screens.keys(tab + tab + tab + enter); // Discover: sif brought up, the portal asked
-    await screens.shows(/portal 10\.0\.2\.2:3260 answers[\s\S]*\(\*\) +1 /, 300_000);
-    await screens.keys(tab + tab + enter);
-    await screens.shows(/3\/5 Cluster[\s\S]*node\[01-03\] +3 blades/, 120_000);
-    await screens.keys(shiftTab + enter);
-    await screens.shows(/4\/5 Images/, 120_000);
-    await screens.keys(shiftTab + enter);
-    const review = await screens.shows(/5\/5 Review[\s\S]*\[ Install \]/, 600_000);
-    expect(review).toContain('holds this cluster, complete');
+    const { ctrlC } = SERIAL_KEYS;
+    await walkToReview(screens);
+    // the plan comes when the LUN is read: the Review draws "Planning" first
+    const review = await screens.shows(/5\/5 Review[\s\S]*holds\s+this\s+cluster,\s+complete/, 600_000);
+    expect(review).not.toContain('ERASE');
     await screens.keys(ctrlC);
     await screens.shows(/Leave the installer\?/, 60_000);
     await screens.keys('y');
@@ -381,7 +393,7 @@ describe('one lab, from lab run to lab down', () => {
     expect(await inspect(dir)).toEqual(clean);
   }, 600_000);
 
-  test("reset: node02's drift is listed, its layer replaced by a factory one that keeps /root; no other volume changes; node02 boots healthy", async () => {
+  test("reset from the menu's Recovery entry: node02's drift is listed, its layer replaced by a factory one that keeps /root; no other volume changes; node02 boots healthy", async () => {
     const others = ['node_node01', 'node_node03', 'img_node', 'shared_home', 'vl_meta'];
     const before = await volumeHashes(dir, others);
     const drift = await onInstaller(dir, ['virtualinux', 'drift', '--spec', SPEC, 'node02']);
@@ -396,20 +408,30 @@ describe('one lab, from lab run to lab down', () => {
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stdout).toContain('cluster lab has no blade node09');
 
-    const reset = await onInstaller(dir, [
-      'virtualinux',
-      'reset',
-      '--spec',
-      SPEC,
-      '--keep-data',
-      '--yes',
-      'node02',
-    ]);
-    expect(reset.stdout).not.toMatch(STACK);
-    expect(reset.exitCode, reset.stdout).toBe(0);
-    expect(reset.stdout).toContain('kept (--keep-data): /root');
-    expect(reset.stdout).toMatch(/node02 reset to factory state on /);
-    expect(reset.stdout).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
+    // the reset from the menu's Recovery entry (f): the blades listed, node02 picked, /root kept,
+    // what it discards shown, its name typed
+    const installer = labMachine(dir, 'installer');
+    const screens = new SerialScreens(installer);
+    await screens.keys('exit\r');
+    await screens.shows(/Back from the shell \(exit status \d+\)\./, 60_000);
+    await screens.keys('f');
+    const listed = await screens.shows(/Blades to reset \(names, or all; Enter alone leaves\): /, 120_000);
+    expect(listed).toMatch(/^ {2}node02 +52:54:00:\S+ +10\.42\.0\.12$/m);
+    await screens.keys('node02\r');
+    await screens.shows(/Keep \/root from the old layers in the new ones\? \(y\/N\): /, 60_000);
+    await screens.keys('y\r');
+    const discards = await screens.shows(/Type node02 to go on: /, 600_000);
+    expect(discards).toMatch(/^node02: \d+ added .*deleted/m);
+    expect(discards).toMatch(/^ {2}deleted +directory +\/etc\/ssh$/m);
+    expect(discards).toContain('kept (--keep-data): /root');
+    await screens.keys('node02\r');
+    const reset = await screens.shows(/Back from recovery \(exit status \d+\)\./, 600_000);
+    expect(reset).not.toMatch(STACK);
+    expect(reset).toMatch(/node02 reset to factory state on /);
+    expect(reset).toContain('Back from recovery (exit status 0).');
+    expect(installer.serialLog()).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
+    await screens.keys('s');
+    await screens.shows(/Root shell[\s\S]*# $/, 60_000);
     // the blade's layer has its name, size and tags again; nothing else on the LUN changed
     expect(await inspect(dir)).toEqual(clean);
     expect(await volumeHashes(dir, others)).toEqual(before);
