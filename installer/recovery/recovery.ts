@@ -38,7 +38,7 @@ export interface SanAccess {
   sifAddress?: string;
 }
 
-/** sif up, logged in, the LUN observed; `use` runs with it, and the session is closed after */
+/** sif up, logged in, the LUN observed; `use` runs with it, and a session it opened is closed after */
 async function withLun<T>(
   access: SanAccess,
   use: (lun: LunObservation, where: string) => Promise<T>,
@@ -55,7 +55,7 @@ async function withLun<T>(
     const lun = await observeLun(session.device, runner);
     return await use(lun, `${describeLun(lun)} (${session.byPath})`);
   } finally {
-    await disconnectSan(session, runner).catch(() => undefined);
+    if (session.opened) await disconnectSan(session, runner).catch(() => undefined);
   }
 }
 
@@ -117,10 +117,21 @@ export function describeDrift(entries: DriftEntry[]): string {
 
 const DRIFT_LINES = 20;
 
-/** the drift of a blade, as lines: the summary, then the first entries */
+/** in a shortened listing, the rarer changes first: one deleted file says more than the 200th added one */
+const SHOWN_FIRST: readonly DriftEntry['change'][] = ['deleted', 'replaced', 'changed', 'added'];
+
+/**
+ * The drift of a blade, as lines: the summary, then the entries in path order; when there are more
+ * than `limit`, the first `limit` of them by change (deleted, replaced, changed, added), each in
+ * path order, and how many more.
+ */
 export function formatDrift(blade: string, entries: DriftEntry[], limit = DRIFT_LINES): string[] {
   const lines = [`${blade}: ${describeDrift(entries)}`];
-  for (const entry of entries.slice(0, limit)) {
+  const shown =
+    entries.length > limit
+      ? SHOWN_FIRST.flatMap((change) => entries.filter((entry) => entry.change === change)).slice(0, limit)
+      : entries;
+  for (const entry of shown) {
     lines.push(`  ${entry.change.padEnd(8)} ${entry.kind.padEnd(9)} ${entry.path}`);
   }
   if (entries.length > limit)
