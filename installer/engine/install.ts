@@ -238,9 +238,11 @@ export async function runInstall(request: InstallRequest): Promise<InstallResult
     phase('finish');
     return { plan, lun: where, ran: outcome.ran, phases, dryRun: false };
   } finally {
-    // a refused, complete or dry-run install leaves no session behind; one that failed while
-    // writing stays logged in (its volumes may still be mounted), and the rerun goes on from there
-    if (session && !applying) {
+    // a refused, complete or dry-run install ends the session it opened; one that failed while
+    // writing stays logged in (its volumes may still be mounted), and the rerun goes on from there.
+    // A session found open is left as found: logged out under an install killed in this boot,
+    // its active volumes would point at a device that is gone, and the next login gets another
+    if (session?.opened && !applying) {
       await disconnectSan(session, runner).catch(() => undefined);
     }
     release();

@@ -238,6 +238,11 @@ export interface SanSession {
   /** the stable name it was found by */
   byPath: string;
   initiator: string;
+  /**
+   * whether this run logged in: a session it found open (an install killed in this boot left its
+   * volumes active on it; a blade's root is on it) is not this run's to end
+   */
+  opened: boolean;
 }
 
 export interface ConnectOptions {
@@ -461,7 +466,8 @@ export async function connectSan(options: ConnectOptions): Promise<SanSession> {
     );
   }
   const logged = await iscsiSessions(runner);
-  if (logged.some((s) => s.target === spec.san.target && s.portal === formatPortal(reachable))) {
+  const opened = !logged.some((s) => s.target === spec.san.target && s.portal === formatPortal(reachable));
+  if (!opened) {
     say(`SAN: already logged in to ${spec.san.target} at ${formatPortal(reachable)}`);
   } else {
     say(
@@ -476,6 +482,7 @@ export async function connectSan(options: ConnectOptions): Promise<SanSession> {
     device,
     byPath: byPathName(reachable, spec.san.target, spec.san.lun),
     initiator,
+    opened,
   };
 }
 

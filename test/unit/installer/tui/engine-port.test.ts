@@ -334,6 +334,23 @@ describe('apply', () => {
     expectHidden(san, JSON.stringify(events), JSON.stringify(outcome));
   });
 
+  test('a session found open (an install killed in this boot left it): the Review keeps it, the install completes on it, then logs out', async () => {
+    const { san, port } = machine({ luns: { 1: 'fresh' } });
+    const session = `10.0.2.2:3260 ${TARGET}`;
+    san.sessions.add(session);
+    await port.plan(request());
+    expect(san.sessions.has(session)).toBe(true);
+    expect(san.lines().filter((l) => /--log(in|out)$/.test(l))).toEqual([]);
+    const reviewed = san.ran.length;
+    await port.apply({ emit: () => {} }, new AbortController().signal);
+    const ran = san.lines().slice(reviewed);
+    expect(ran.filter((l) => /--log(in|out)$/.test(l))).toEqual([
+      `iscsiadm -m node -T ${TARGET} -p 10.0.2.2:3260 --logout`,
+    ]);
+    expect(ran.slice(-2)[0]).toBe('vgchange -an vl_lab');
+    expect(san.sessions.size).toBe(0);
+  });
+
   test('Stop: the running command ends, no other starts, and the install says it was stopped', async () => {
     const { san, port } = machine({ luns: { 1: 'fresh' } });
     await port.plan(request());
