@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCommandLine } from '../core/cli/dispatch.ts';
+import { quietOnClosedPipe } from '../core/cli/pipe.ts';
 import { UsageError, UserError } from '../core/errors.ts';
 import { createRunner } from '../core/exec/runner.ts';
 import { specCommands } from '../core/spec/commands.ts';
@@ -142,7 +143,11 @@ const liveCommands = [
 
 async function main(argv: string[]): Promise<number> {
   // `virtualinux install ...` (overlays/live/usr/local/bin/virtualinux): a command, not the menu
-  if (argv[0] !== undefined && !argv[0].startsWith('-')) return runCommandLine(liveCommands, argv);
+  // (the menu's own terminal handles a console that goes away)
+  if (argv[0] !== undefined && !argv[0].startsWith('-')) {
+    quietOnClosedPipe();
+    return runCommandLine(liveCommands, argv);
+  }
   try {
     return await run(argv);
   } catch (error) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
+import { withClosedStdout } from '../harness/closed-pipe.ts';
 
 const bin = new URL('../../../bin/virtualinux.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'vl-cli-'));
@@ -20,6 +21,12 @@ describe('virtualinux spec', () => {
     const check = await cli(['spec', 'check', '/dev/stdin'], example.stdout);
     expect(check.exitCode).toBe(0);
     expect(check.stdout).toBe('/dev/stdin: ok: cluster lab, 3 blades, layout 19.6 GiB of 40 GiB');
+  });
+
+  test('a reader that closes the pipe early (| head) ends the command quietly, no stack', async () => {
+    const piped = await withClosedStdout(bin, ['spec', 'example']);
+    expect(piped.stderr).toBe('');
+    expect(piped.exitCode).toBe(0);
   });
 
   test('an invalid spec exits 1 with FILE:LINE:COL lines on stderr', async () => {

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { exampleSpecText } from '../../../core/spec/example.ts';
 import { bundleInstaller, type InstallerBundle, packageRoot } from '../../../installer/bundle.ts';
+import { withClosedStdout } from '../harness/closed-pipe.ts';
 
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string })
   .version;
@@ -122,6 +123,17 @@ test('--version prints the version fixed at bundle time; a bad option is a usage
   const missing = await runOnPipe(['--cmdline', join(dir, 'nothing')], '');
   expect(missing.exitCode).toBe(1);
   expect(missing.stderr).toMatch(/cannot read the kernel command line from .*nothing: ENOENT/);
+});
+
+test('a command whose reader closes the pipe early (| head) ends quietly, no stack', async () => {
+  const spec = join(dir, 'cluster.yaml');
+  writeFileSync(spec, exampleSpecText());
+  const piped = await withClosedStdout('node', [bundle, 'spec', 'check', spec], {
+    cwd: dir,
+    env: { PATH: '/usr/bin:/bin' },
+  });
+  expect(piped.stderr).toBe('');
+  expect(piped.exitCode).toBe(0);
 });
 
 test('on a terminal one key gives a root shell, and exit comes back to the menu', async () => {
