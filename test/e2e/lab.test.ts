@@ -5,11 +5,11 @@
  * the VG and its volumes read by the host's LVM from loop devices), a rerun that has nothing to
  * do, the refusals (nothing written: the LUN file's mtime and inspection unchanged), the DVD's
  * Install entry (the guided installer walked on the serial console to the Review of the installed
- * LUN), a reset from the menu's Recovery entry, an install killed at three actions and completed
- * by the same command to the very same layout. The blades
+ * LUN), a reset from the menu's Recovery entry, an install killed at three actions, each rerun
+ * going on from there, and finished by the guided installer to the very same layout. The blades
  * SAN-boot to multi-user on their diskless root (overlay of img_node and their own layer); a
  * file survives a reboot, a twin of a running blade and a changed CHAP secret stop in the
- * initramfs with the reason on the console and a shell.
+ * initramfs with the reason on the console and a shell; a reset of the running blade is refused.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -144,6 +144,27 @@ async function walkToReview(screens: SerialScreens): Promise<void> {
   await screens.keys(shiftTab + enter);
 }
 
+/**
+ * After a test failed in one of the menu's entries: Ctrl-C leaves it (a question, the guided
+ * installer's "Leave?"), and `s` gives the root shell back, so that the tests after it, which type
+ * into that shell (`lab exec`), test what they test. Best effort: the first error is the one told.
+ */
+async function backToShell(screens: SerialScreens): Promise<void> {
+  const { ctrlC } = SERIAL_KEYS;
+  try {
+    await screens.keys(ctrlC);
+    const left = /Back from [a-z ]+ \(exit status \d+\)\./;
+    if (!left.test(await screens.shows(new RegExp(`Leave the installer\\?|${left.source}`), 60_000))) {
+      await screens.keys('y');
+      await screens.shows(/Back from the guided installer \(exit status \d+\)\./, 120_000);
+    }
+    await screens.keys('s');
+    await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
+  } catch {
+    // the console is somewhere else: the next test says where
+  }
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let iso: string;
@@ -259,6 +280,16 @@ describe('one lab, from lab run to lab down', () => {
       await twin.stop();
     }
     expect(await volumeHashes(dir, untouched)).toEqual(before);
+    // nor does a reset pull the root from under the running node01: refused, nothing written
+    const running = await onInstaller(dir, ['virtualinux', 'reset', '--spec', SPEC, '--yes', 'node01'], 600);
+    expect(running.exitCode, running.stdout).toBe(1);
+    expect(running.stdout).toContain(
+      'virtualinux: a blade to reset is running: node01 (node_node01 is mounted by node01); a reset would pull the root from under it',
+    );
+    expect(running.stdout).toMatch(/power the blade off first/);
+    expect(running.stdout).not.toMatch(STACK);
+    expect(await volumeHashes(dir, untouched)).toEqual(before);
+    expect((await onBlade(dir, 'node01', ['cat', '/root/proof'])).stdout.trim()).toBe('made-on-node01');
   }, 1_200_000);
 
   test('a SAN whose CHAP secret changed after the firmware booted: the initramfs says the login was refused and gives a shell', async () => {
@@ -360,23 +391,27 @@ describe('one lab, from lab run to lab down', () => {
     const installer = labMachine(dir, 'installer');
     const screens = new SerialScreens(installer);
     const { ctrlC } = SERIAL_KEYS;
-    await walkToReview(screens);
-    // the plan comes when the LUN is read: the Review draws "Planning" first
-    const review = await screens.shows(/5\/5 Review[\s\S]*holds\s+this\s+cluster,\s+complete/, 600_000);
-    expect(review).not.toContain('ERASE');
-    await screens.keys(ctrlC);
-    await screens.shows(/Leave the installer\?/, 60_000);
-    await screens.keys('y');
-    await screens.shows(/Back from the guided installer \(exit status 0\)\./, 120_000);
-    // the menu's u: the unattended install again, from the spec the boot handed over
-    await screens.keys('u');
-    const verdict = await screens.shows(new RegExp(`${RESULT_MARKER}[^\\n]*\\n`), 1_200_000);
-    expect(verdict).toMatch(/installed cluster lab: 3 blades, .*; already installed, nothing to do on /);
-    expect(statSync(lunFile()).mtimeMs).toBe(before);
-    // s gives the root shell for what follows
-    await installer.send('s');
-    await installer.waitFor(/Root shell/, 30_000);
-    await installer.waitFor(/# $/m, 30_000);
+    try {
+      await walkToReview(screens);
+      // the plan comes when the LUN is read: the Review draws "Planning" first
+      const review = await screens.shows(/5\/5 Review[\s\S]*holds\s+this\s+cluster,\s+complete/, 600_000);
+      expect(review).not.toContain('ERASE');
+      await screens.keys(ctrlC);
+      await screens.shows(/Leave the installer\?/, 60_000);
+      await screens.keys('y');
+      await screens.shows(/Back from the guided installer \(exit status 0\)\./, 120_000);
+      // the menu's u: the unattended install again, from the spec the boot handed over
+      await screens.keys('u');
+      const verdict = await screens.shows(new RegExp(`${RESULT_MARKER}[^\\n]*\\n`), 1_200_000);
+      expect(verdict).toMatch(/installed cluster lab: 3 blades, .*; already installed, nothing to do on /);
+      expect(statSync(lunFile()).mtimeMs).toBe(before);
+      // s gives the root shell for what follows
+      await screens.keys('s');
+      await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
+    } catch (error) {
+      await backToShell(screens);
+      throw error;
+    }
   }, 1_200_000);
 
   test('in its shell, the same install has nothing to do; --dry-run shows the plan and writes nothing', async () => {
@@ -414,24 +449,31 @@ describe('one lab, from lab run to lab down', () => {
     const screens = new SerialScreens(installer);
     await screens.keys('exit\r');
     await screens.shows(/Back from the shell \(exit status \d+\)\./, 60_000);
-    await screens.keys('f');
-    const listed = await screens.shows(/Blades to reset \(names, or all; Enter alone leaves\): /, 120_000);
-    expect(listed).toMatch(/^ {2}node02 +52:54:00:\S+ +10\.42\.0\.12$/m);
-    await screens.keys('node02\r');
-    await screens.shows(/Keep \/root from the old layers in the new ones\? \(y\/N\): /, 60_000);
-    await screens.keys('y\r');
-    const discards = await screens.shows(/Type node02 to go on: /, 600_000);
-    expect(discards).toMatch(/^node02: \d+ added .*deleted/m);
-    expect(discards).toMatch(/^ {2}deleted +directory +\/etc\/ssh$/m);
-    expect(discards).toContain('kept (--keep-data): /root');
-    await screens.keys('node02\r');
-    const reset = await screens.shows(/Back from recovery \(exit status \d+\)\./, 600_000);
-    expect(reset).not.toMatch(STACK);
-    expect(reset).toMatch(/node02 reset to factory state on /);
-    expect(reset).toContain('Back from recovery (exit status 0).');
-    expect(installer.serialLog()).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
-    await screens.keys('s');
-    await screens.shows(/Root shell[\s\S]*# $/, 60_000);
+    try {
+      await screens.keys('f');
+      const listed = await screens.shows(/Blades to reset \(names, or all; Enter alone leaves\): /, 120_000);
+      expect(listed).toMatch(/^ {2}node02 +52:54:00:\S+ +10\.42\.0\.12$/m);
+      await screens.keys('node02\r');
+      await screens.shows(/Keep \/root from the old layers in the new ones\? \(y\/N\): /, 60_000);
+      await screens.keys('y\r');
+      const discards = await screens.shows(/Type node02 to go on: /, 600_000);
+      // the listing is shortened to 20 entries: the deletion and the changes come before the additions
+      expect(discards).toMatch(/^node02: \d+ added .*, 1 deleted$/m);
+      expect(discards).toMatch(/^node02: .*\n {2}deleted +directory +\/etc\/ssh\n {2}changed +file/m);
+      expect(discards).toMatch(/^ {2}\.\.\. and \d+ more \(virtualinux drift node02 lists all\)$/m);
+      expect(discards).toContain('kept (--keep-data): /root');
+      await screens.keys('node02\r');
+      const reset = await screens.shows(/Back from recovery \(exit status \d+\)\./, 600_000);
+      expect(reset).not.toMatch(STACK);
+      expect(reset).toMatch(/node02 reset to factory state on /);
+      expect(reset).toContain('Back from recovery (exit status 0).');
+      expect(installer.serialLog()).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
+      await screens.keys('s');
+      await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
+    } catch (error) {
+      await backToShell(screens);
+      throw error;
+    }
     // the blade's layer has its name, size and tags again; nothing else on the LUN changed
     expect(await inspect(dir)).toEqual(clean);
     expect(await volumeHashes(dir, others)).toEqual(before);
@@ -489,9 +531,14 @@ describe('one lab, from lab run to lab down', () => {
       `virtualinux install --spec ${SPEC} --yes`,
       /virtualinux: the LUN .* holds data that is not this cluster:(\n\s+- .*)*\n\s+- .*ext4.*somebodys/,
     );
+    // nor is a blade of a cluster that the LUN does not hold reset
+    await refused(
+      `virtualinux reset --spec ${SPEC} --yes node01`,
+      /virtualinux: cluster lab is not installed on the LUN .*: no volume group vl_lab tagged for it/,
+    );
   }, 1_200_000);
 
-  test('killed at three actions, the same command completes the install, to the layout of a clean run', async () => {
+  test("killed at three actions, each rerun goes on from where the last stopped, and the DVD's Install entry (the guided installer on the serial console) finishes the install, to the layout of a clean run", async () => {
     const killedAt = async (fault: string, extra: string[] = []) => {
       const result = await onInstaller(dir, [
         'env',
@@ -514,10 +561,38 @@ describe('one lab, from lab run to lab down', () => {
     await killedAt('image:node:7');
     // while GRUB goes onto VLBOOT (its BIOS half)
     await killedAt('vlboot:4');
-    const rest = await onInstaller(dir, ['virtualinux', 'install', '--spec', SPEC, '--yes']);
-    expect(rest.exitCode, rest.stdout).toBe(0);
-    expect(rest.stdout).toContain('holds an interrupted install of this cluster; it will be completed');
-    expect(rest.stdout).toMatch(/cluster lab installed on .*: \d+ actions/);
+    // the rest by the DVD's Install entry, as an administrator at the console would finish it: the
+    // guided installer, in the boot whose killed installs left their session and volumes active
+    const installer = labMachine(dir, 'installer');
+    const screens = new SerialScreens(installer);
+    const { enter } = SERIAL_KEYS;
+    await screens.keys('exit\r');
+    await screens.shows(/Back from the shell \(exit status \d+\)\./, 60_000);
+    try {
+      await screens.keys('i');
+      await screens.shows(/\[ Begin \]/, 300_000);
+      await walkToReview(screens);
+      const review = await screens.shows(
+        /5\/5 Review[\s\S]*holds\s+an\s+interrupted\s+install\s+of\s+this\s+cluster;\s+it\s+will\s+be\s+completed/,
+        600_000,
+      );
+      expect(review).not.toContain('ERASE');
+      // the focus is on Install: no LUN is erased, nothing to type
+      await screens.keys(enter);
+      const done = await screens.shows(/Cluster lab is installed on [\s\S]*Leave the installer/, 1_800_000);
+      expect(done).not.toMatch(STACK);
+      expect(done).toMatch(/cluster\.yaml is saved in vl_lab\/vl_meta/);
+      // Done comes with Leave the installer chosen: Enter leaves
+      expect(done).toMatch(/> \[ Leave the installer \]/);
+      await screens.keys(enter);
+      await screens.shows(/Back from the guided installer \(exit status 0\)\./, 120_000);
+      await screens.keys('s');
+      await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
+    } catch (error) {
+      await backToShell(screens);
+      throw error;
+    }
+    expect(installer.serialLog()).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
     expect(await inspect(dir)).toEqual(clean);
     // and once more: nothing left to do
     const done = await onInstaller(dir, ['virtualinux', 'install', '--spec', SPEC, '--yes']);
