@@ -12,48 +12,22 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { fwCfgPath, SPEC_FW_CFG } from '../installer/unattended-protocol.ts';
 import { labMachine } from '../lab/machines.ts';
+import { actionsOf, labDown, labIn } from './lab.ts';
 
-const bin = new URL('../bin/virtualinux.js', import.meta.url).pathname;
 const example = new URL('../core/spec/example.yaml', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'vl-bench-install-'));
 const dir = join(work, 'lab');
-const env = { CI: 'true' };
 const SPEC = fwCfgPath(SPEC_FW_CFG);
 
-const lab = async (args: string[]) => {
-  const result = await execa(bin, ['lab', ...args.slice(0, 1), '--dir', dir, ...args.slice(1)], {
-    env,
-    reject: false,
-    stdin: 'ignore',
-  });
-  if (result.exitCode !== 0) {
-    throw new Error(`lab ${args.join(' ')} failed (${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-  }
-  return result.stdout;
-};
+const lab = labIn(dir);
 
 /** the phase line the install prints last: "install phases: network 1.2 s, san 3.4 s, ..." */
 function phasesOf(output: string): Record<string, number> {
   const line = /install phases: ([^\n]*)/.exec(output)?.[1];
   if (!line) throw new Error(`no phase line in the install's output:\n${output.slice(-2000)}`);
   return Object.fromEntries([...line.matchAll(/(\w+) ([\d.]+) s/g)].map((m) => [m[1], Number(m[2])]));
-}
-
-/** a terminal's output as plain lines: the installer on a console rewrites its status line in place */
-const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
-const plain = (text: string) => text.replaceAll(ESCAPE, '').replaceAll('\r', '\n');
-
-/** "ok [3/9] write image node onto img_node ... (1 min 2 s)" → description and seconds */
-function actionsOf(output: string): Array<{ what: string; seconds: number }> {
-  return [...plain(output).matchAll(/^ok \[\d+\/\d+\] (.*) \((?:(\d+) min )?([\d.]+) (s|ms)\)$/gm)].map(
-    (m) => ({
-      what: (m[1] ?? '').slice(0, 70),
-      seconds: Number(m[2] ?? 0) * 60 + Number(m[3]) / (m[4] === 'ms' ? 1000 : 1),
-    }),
-  );
 }
 
 const rows: Array<[string, string]> = [];
@@ -114,7 +88,7 @@ try {
     ]);
   }
 } finally {
-  await execa(bin, ['lab', 'down', '--dir', dir], { env, reject: false, stdin: 'ignore' });
+  await labDown(dir);
   rmSync(work, { recursive: true, force: true });
 }
 console.log('\n| measure | value |\n|---|---|');
