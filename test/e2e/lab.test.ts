@@ -9,7 +9,7 @@
  * going on from there, and finished by the guided installer to the very same layout. The blades
  * SAN-boot to multi-user on their diskless root (overlay of img_node and their own layer); a
  * file survives a reboot, a twin of a running blade and a changed CHAP secret stop in the
- * initramfs with the reason on the console and a shell; a reset of the running blade is refused.
+ * initramfs with the reason on the console and a shell; a reset of a running blade is refused.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -280,16 +280,6 @@ describe('one lab, from lab run to lab down', () => {
       await twin.stop();
     }
     expect(await volumeHashes(dir, untouched)).toEqual(before);
-    // nor does a reset pull the root from under the running node01: refused, nothing written
-    const running = await onInstaller(dir, ['virtualinux', 'reset', '--spec', SPEC, '--yes', 'node01'], 600);
-    expect(running.exitCode, running.stdout).toBe(1);
-    expect(running.stdout).toContain(
-      'virtualinux: a blade to reset is running: node01 (node_node01 is mounted by node01); a reset would pull the root from under it',
-    );
-    expect(running.stdout).toMatch(/power the blade off first/);
-    expect(running.stdout).not.toMatch(STACK);
-    expect(await volumeHashes(dir, untouched)).toEqual(before);
-    expect((await onBlade(dir, 'node01', ['cat', '/root/proof'])).stdout.trim()).toBe('made-on-node01');
   }, 1_200_000);
 
   test('a SAN whose CHAP secret changed after the firmware booted: the initramfs says the login was refused and gives a shell', async () => {
@@ -459,7 +449,9 @@ describe('one lab, from lab run to lab down', () => {
       const discards = await screens.shows(/Type node02 to go on: /, 600_000);
       // the listing is shortened to 20 entries: the deletion and the changes come before the additions
       expect(discards).toMatch(/^node02: \d+ added .*, 1 deleted$/m);
-      expect(discards).toMatch(/^node02: .*\n {2}deleted +directory +\/etc\/ssh\n {2}changed +file/m);
+      const deleted = discards.search(/^ {2}deleted +directory +\/etc\/ssh$/m);
+      expect(deleted).toBeGreaterThan(0);
+      expect(deleted).toBeLessThan(discards.search(/^ {2}added +/m));
       expect(discards).toMatch(/^ {2}\.\.\. and \d+ more \(virtualinux drift node02 lists all\)$/m);
       expect(discards).toContain('kept (--keep-data): /root');
       await screens.keys('node02\r');
@@ -494,6 +486,22 @@ describe('one lab, from lab run to lab down', () => {
         'fill-gone',
         'node02',
       ]);
+      // a reset does not pull the root from under the running node02: refused, nothing written
+      const untouched = ['img_node', 'vl_meta', 'node_node01', 'node_node03'];
+      const unchanged = await volumeHashes(dir, untouched);
+      const running = await onInstaller(
+        dir,
+        ['virtualinux', 'reset', '--spec', SPEC, '--yes', 'node02'],
+        600,
+      );
+      expect(running.exitCode, running.stdout).toBe(1);
+      expect(running.stdout).toMatch(
+        /virtualinux: a blade to reset is running: node02 \(node_node02 is mounted by [^)]+\); a reset would pull the root from under it/,
+      );
+      expect(running.stdout).toMatch(/power the blade off first/);
+      expect(running.stdout).not.toMatch(STACK);
+      expect(await volumeHashes(dir, untouched)).toEqual(unchanged);
+      expect((await onBlade(dir, 'node02', ['cat', '/root/notes'])).stdout.trim()).toBe('keep-me');
     } finally {
       await node02.stop();
     }
