@@ -1,6 +1,8 @@
 /**
  * Real image builds with mmdebstrap against the Debian mirror: debian-12 and node. Runs as root
- * (CI does); takes minutes, most of it installing packages.
+ * (CI does); takes minutes, most of it installing packages. Each image's cache is kept across runs
+ * while nothing the build reads changes (keptCache): a second run of the same commit tests the
+ * images the first one built, and debian-12 is built once more all the same, to be byte-identical.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,12 +11,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRunner } from '../../../core/exec/runner.ts';
 import { listPackages, Manifest, parseOsRelease } from '../../../images/manifest.ts';
 import { defaultOverlaysDir } from '../../../images/paths.ts';
-import { archiveEntries, EPOCH, isRoot, labCache, STACK, sha256, unpack } from './lab-cache.ts';
+import { archiveEntries, EPOCH, isRoot, keptCache, STACK, sha256, unpack } from './lab-cache.ts';
 
 const BUILD_MS = 25 * 60_000;
-const lab = labCache('vl-images-');
-// removing the unpacked trees takes a while on a busy disk
-afterAll(lab.cleanup, 300_000);
+type Cache = Awaited<ReturnType<typeof keptCache>>;
 
 interface Built {
   archive: string;
@@ -22,7 +22,7 @@ interface Built {
   root: string;
 }
 
-async function build(name: string, ...more: string[]): Promise<Built & { stdout: string }> {
+async function build(lab: Cache, name: string, ...more: string[]): Promise<Built & { stdout: string }> {
   const run = await lab.cli(['image', 'build', name, ...more]);
   expect(run.stderr).not.toMatch(STACK);
   expect(run.exitCode, run.stderr.split('\n').slice(-15).join('\n')).toBe(0);
@@ -42,11 +42,15 @@ async function build(name: string, ...more: string[]): Promise<Built & { stdout:
 const packagesOf = (root: string) => listPackages(root, createRunner());
 
 describe.runIf(isRoot).sequential('debian-12', () => {
+  let lab: Cache;
   let first: Built;
   beforeAll(async () => {
-    first = await build('debian-12');
+    lab = await keptCache('debian-12', 'vl-images-');
+    first = await build(lab, 'debian-12');
     await unpack(first.archive, first.root);
   }, BUILD_MS);
+  // removing the unpacked tree takes a while on a busy disk
+  afterAll(() => lab?.cleanup(), 300_000);
 
   test('the archive unpacks to the system its manifest describes: os-release, every package, sha256', async () => {
     const { manifest, root, archive } = first;
@@ -92,7 +96,7 @@ describe.runIf(isRoot).sequential('debian-12', () => {
   test(
     'two builds of the same recipe with the same SOURCE_DATE_EPOCH are byte-identical',
     async () => {
-      const again = await build('debian-12', '--force');
+      const again = await build(lab, 'debian-12', '--force');
       expect(again.stdout).toContain('debian-12: built:');
       expect(again.manifest.archive.sha256).toBe(first.manifest.archive.sha256);
       expect(again.manifest.builtAt).not.toBe(first.manifest.builtAt);
@@ -105,7 +109,7 @@ describe.runIf(isRoot).sequential('debian-12', () => {
     // the entry as it is now (the determinism test above may have rebuilt it with --force)
     const before = statSync(first.archive);
     const manifest = readFileSync(join(first.archive, '..', 'manifest.json'), 'utf8');
-    const cached = await build('debian-12');
+    const cached = await build(lab, 'debian-12');
     expect(cached.stdout).toMatch(/^debian-12: cached: /);
     expect(cached.archive).toBe(first.archive);
     const after = statSync(cached.archive);
@@ -137,11 +141,15 @@ describe.runIf(isRoot).sequential('debian-12', () => {
 });
 
 describe.runIf(isRoot)('node', () => {
+  let lab: Cache;
   let node: Built;
   beforeAll(async () => {
-    node = await build('node');
+    lab = await keptCache('node', 'vl-images-node-');
+    node = await build(lab, 'node');
     await unpack(node.archive, node.root);
   }, BUILD_MS);
+  // removing the unpacked tree takes a while on a busy disk
+  afterAll(() => lab?.cleanup(), 300_000);
 
   test('holds the tools a blade runs', () => {
     for (const tool of [
