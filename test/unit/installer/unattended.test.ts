@@ -1,8 +1,8 @@
 /** The Unattended entry: where the spec comes from, what is said about it, the verdict line. */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { createRunner } from '../../../core/exec/runner.ts';
 import { exampleSpecText } from '../../../core/spec/example.ts';
 import type { Spec } from '../../../core/spec/schema.ts';
@@ -26,9 +26,16 @@ function putFile(root: string, name: string, text: string): void {
   writeFileSync(file, text);
 }
 
+/** every temporary root this file makes, removed when it ends */
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
 /** a directory standing in for / with the fw_cfg files the lab gives, when `spec` is set */
 function machineRoot(spec?: string, secret?: string): string {
   const root = mkdtempSync(join(tmpdir(), 'vl-unattended-'));
+  roots.push(root);
   if (spec !== undefined) putFile(root, SPEC_FW_CFG, spec);
   if (secret !== undefined) putFile(root, SECRET_FW_CFG, secret);
   return root;

@@ -1,15 +1,22 @@
 /** Reading the secret a spec points to: file (owner-only) or environment; messages never hold it. */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { UserError } from '../../../../core/errors.ts';
 import { readSecret } from '../../../../core/spec/secret.ts';
 
 const field = 'san.chap.secret';
 
+/** every temporary root this file makes, removed when it ends */
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
 function rootWith(mode: number, text = 'lab-secret-1234\n'): string {
   const root = mkdtempSync(join(tmpdir(), 'vl-secret-'));
+  roots.push(root);
   mkdirSync(join(root, 'etc/virtualinux'), { recursive: true });
   writeFileSync(join(root, 'etc/virtualinux/chap.secret'), text);
   chmodSync(join(root, 'etc/virtualinux/chap.secret'), mode);
