@@ -56,6 +56,9 @@ const BUILD_INPUTS = [
   'test/integration/images/lab-cache.ts',
 ];
 
+/** the host's programs that make an image's bytes: a new version may make other bytes */
+const HOST_PACKAGES = ['mmdebstrap', 'apt', 'dpkg', 'tar', 'zstd'];
+
 const treeOrFile = (path: string) =>
   statSync(path).isDirectory()
     ? overlayEntries(path)
@@ -64,8 +67,9 @@ const treeOrFile = (path: string) =>
 /**
  * The image cache of one image's build tests, kept across runs in
  * ~/.cache/virtualinux/test-images/NAME-KEY. KEY fingerprints everything the build reads: this
- * checkout's build inputs (SOURCE_DATE_EPOCH is set in this file) and the mirror's InRelease for the
- * recipe's release (a point release changes what mmdebstrap installs). A second run of the same
+ * checkout's build inputs (SOURCE_DATE_EPOCH is set in this file), the mirror's InRelease for the
+ * recipe's release (a point release changes what mmdebstrap installs) and the versions of the host
+ * packages that build and pack it (an upgraded tar or zstd may pack other bytes). A second run of the same
  * commit tests the image the first one built, and its --force build must still be byte-identical
  * to it; any change builds anew, and the older keys of NAME are removed. `dir` is the test's own
  * work (unpacked trees), removed by cleanup; the kept cache is not.
@@ -82,7 +86,9 @@ export async function keptCache(name: string, prefix: string) {
       .digest('hex');
   }
   const code = BUILD_INPUTS.map((input) => [input, treeOrFile(join(repository, input))]);
-  const key = inputHash({ name, code, inRelease }).slice(7, 23);
+  // dpkg-query exits 1 when one of them is not installed, and still prints the others
+  const host = await execa('dpkg-query', ['--show', ...HOST_PACKAGES], { reject: false, stdin: 'ignore' });
+  const key = inputHash({ name, code, inRelease, host: host.stdout }).slice(7, 23);
   const root = join(cacheRoot(), 'test-images');
   const cache = join(root, `${name}-${key}`);
   mkdirSync(cache, { recursive: true });
