@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { reportCrashes } from '../core/cli/crash.ts';
 import { runCommandLine } from '../core/cli/dispatch.ts';
 import { quietOnClosedPipe } from '../core/cli/pipe.ts';
 import { UsageError, UserError } from '../core/errors.ts';
@@ -142,6 +143,7 @@ const liveCommands = [
 ];
 
 async function main(argv: string[]): Promise<number> {
+  reportCrashes(argv);
   // `virtualinux install ...` (overlays/live/usr/local/bin/virtualinux): a command, not the menu
   // (the menu's own terminal handles a console that goes away)
   if (argv[0] !== undefined && !argv[0].startsWith('-')) {
