@@ -1,14 +1,16 @@
 /** The image manifests the DVD carries: the image's facts only, so that two builds give one DVD. */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { Manifest } from '../../../images/manifest.ts';
 import { mediumManifest } from '../../../iso/dvd.ts';
 import { exampleImages } from '../installer/engine/fixtures/recorded.ts';
 
+const dir = mkdtempSync(join(tmpdir(), 'vl-medium-manifest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 test('without the build time and duration; the same text for two builds; read back by the installer', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vl-medium-manifest-'));
   const { node } = exampleImages();
   const first = mediumManifest({ ...node, builtAt: '2026-11-27T03:43:01.451Z', buildSeconds: 282.4 }, dir);
   const text = readFileSync(first, 'utf8');

@@ -1,5 +1,5 @@
 /** The lab SAN as data: what tgtd is told, the secret-carrying request, what its answers mean. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -137,6 +137,8 @@ describe('labSpec', () => {
       labSpec(file);
     } catch (caught) {
       error = caught;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toContain('san.portals[0] is 192.168.7.1');
