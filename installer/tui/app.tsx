@@ -413,13 +413,17 @@ export function App(props: AppProps) {
   const height = rows - header - 1 - elsewhereLines - (asking ? 1 : 0);
   return (
     <ThemeContext.Provider value={theme}>
-      <Box flexDirection="column" width={columns}>
+      {/* every frame exactly as tall as the terminal: Ink (6.8) writes a frame that fills the
+          terminal at once, a shorter one through its throttled writer; frames of both kinds in a row
+          can land out of order and leave a stale line on a slow console */}
+      <Box flexDirection="column" width={columns} height={rows}>
         {header > 0 && <Header state={state} version={props.version} />}
         {state.overlay === 'help' ? (
           <Help screen={state.screen} width={columns} />
         ) : (
           <CurrentScreen state={state} version={props.version} width={columns} height={height} />
         )}
+        <Box flexGrow={1} />
         <Elsewhere lines={elsewhere} />
         {asking && <Question overlay={asking} written={state.install !== undefined} />}
         <Text wrap="truncate-end" {...theme.style('muted')}>

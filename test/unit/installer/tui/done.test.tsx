@@ -94,7 +94,7 @@ test.each([SERIAL, LARGE])('it fits a %o terminal, even with a long list of what
   );
   await settle();
   const frame = terminal.lastFrame();
-  expectFits(frame, size);
+  expectFits(frame, size, true);
   for (const text of [
     'Cluster lab is installed',
     'node_node01',
