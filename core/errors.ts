@@ -19,3 +19,6 @@ export class UsageError extends UserError {
     super(message, hint, 2);
   }
 }
+
+/** the exit code of a bug, any error that is not a UserError: EX_SOFTWARE of sysexits.h */
+export const INTERNAL_ERROR_EXIT = 70;

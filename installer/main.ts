@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { reportCrashes } from '../core/cli/crash.ts';
 import { runCommandLine } from '../core/cli/dispatch.ts';
 import { quietOnClosedPipe } from '../core/cli/pipe.ts';
-import { UsageError, UserError } from '../core/errors.ts';
+import { INTERNAL_ERROR_EXIT, UsageError, UserError } from '../core/errors.ts';
 import { createRunner } from '../core/exec/runner.ts';
 import { specCommands } from '../core/spec/commands.ts';
 import { version } from '../core/version.ts';
@@ -159,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const detail = process.env.VIRTUALINUX_DEBUG ? `\n${(error as Error).stack}` : '';
     process.stderr.write(`${name}: internal error: ${(error as Error).message}${detail}\n`);
-    return 70;
+    return INTERNAL_ERROR_EXIT;
   }
 }
 

@@ -9,9 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INTERNAL_ERROR_EXIT } from '../errors.ts';
 import { version } from '../version.ts';
-
-export const CRASH_EXIT_CODE = 70;
 
 /** the text of a crash report: what crashed, where, and the whole stack */
 export function crashReport(error: unknown, argv: string[], when: Date): string {
@@ -31,7 +30,7 @@ export function reportCrashes(argv: string[], dir = tmpdir()): void {
   let crashed = false;
   const crash = (error: unknown) => {
     // a second error while reporting the first: leave at once
-    if (crashed) process.exit(CRASH_EXIT_CODE);
+    if (crashed) process.exit(INTERNAL_ERROR_EXIT);
     crashed = true;
     const when = new Date();
     const message = error instanceof Error ? error.message : String(error);
@@ -48,7 +47,7 @@ export function reportCrashes(argv: string[], dir = tmpdir()): void {
       `\nvirtualinux: internal error: ${message.split('\n')[0]}${detail}\n` +
         `  ${where}; please report it. Run the same command again: journaled work resumes.\n`,
     );
-    process.exit(CRASH_EXIT_CODE);
+    process.exit(INTERNAL_ERROR_EXIT);
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);

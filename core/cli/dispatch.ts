@@ -5,7 +5,7 @@
  * own list of commands.
  */
 import { parseArgs } from 'node:util';
-import { UsageError, UserError } from '../errors.ts';
+import { INTERNAL_ERROR_EXIT, UsageError, UserError } from '../errors.ts';
 import { version } from '../version.ts';
 import { closest } from '../yaml/did-you-mean.ts';
 import { type Command, type CommandIo, usageOf } from './command.ts';
@@ -96,6 +96,6 @@ export async function runCommandLine(
     io.err.write(
       `virtualinux: internal error: ${(error as Error).message}${detail}\n  please report it, with VIRTUALINUX_DEBUG=1 set\n`,
     );
-    return 70;
+    return INTERNAL_ERROR_EXIT;
   }
 }
