@@ -103,6 +103,27 @@ export async function readDrift(
 }
 
 /** "12 added (3.4 MiB), 2 changed (1.0 KiB), 1 deleted": one line of what a layer holds */
+/**
+ * The drift of each blade's layer, except those multi-mount protection shows in use (`unread`):
+ * ext4 that another machine writes cannot be read consistently from here; a read-only mount of it
+ * meets half-written metadata ("Bad message"), and so does anything copied from it.
+ */
+export async function readDrifts(
+  spec: Spec,
+  blades: Blade[],
+  holders: Record<string, LayerHolder>,
+  runner: Runner,
+  workDir: string,
+): Promise<{ drifts: Record<string, DriftEntry[]>; unread: string[] }> {
+  const drifts: Record<string, DriftEntry[]> = {};
+  const unread: string[] = [];
+  for (const blade of blades) {
+    if (holders[bladeVolume(blade)]?.held) unread.push(blade.name);
+    else drifts[blade.name] = await readDrift(spec, blade, runner, workDir);
+  }
+  return { drifts, unread };
+}
+
 export function describeDrift(entries: DriftEntry[]): string {
   if (entries.length === 0) return 'nothing: it is in factory state';
   const summary = summariseDrift(entries);
@@ -146,6 +167,17 @@ export async function drift(access: SanAccess & { node: string; workDir?: string
   return withLun(access, async (lun) => {
     // refusals (not installed, no such blade) come from the planner, as for a reset
     planReset(access.spec, lun, [blade.name], {});
+    const layer = bladeVolume(blade);
+    if (!lun.volumeGroups.some((vg) => vg.logicalVolumes.some((lv) => lv.name === layer)))
+      throw new UserError(`${blade.name} has no layer (${layer}): nothing to compare`, 'a reset makes one');
+    access.say(`${blade.name}: is its layer in use? (multi-mount protection watches it for a few seconds)`);
+    const holder = await readHolder(access.spec, blade, access.runner);
+    if (holder.held) {
+      throw new UserError(
+        `${blade.name} is running: its layer ${layer} is mounted${holder.by ? ` by ${holder.by}` : ''}, and a filesystem another machine writes cannot be read consistently from here`,
+        'power the blade off first: its layer is then free, and read as it was left',
+      );
+    }
     return readDrift(access.spec, blade, access.runner, workDir);
   });
 }
@@ -188,15 +220,23 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
       // first without holders: the blades it names, or why it is refused
       const blades = planReset(spec, lun, request.names, {}, options).blades;
       const layers = new Set(lun.volumeGroups.flatMap((vg) => vg.logicalVolumes.map((lv) => lv.name)));
+      const present: Blade[] = [];
       const holders: Record<string, LayerHolder> = {};
-      const drifts: Record<string, DriftEntry[]> = {};
       for (const planned of blades) {
-        if (!layers.has(planned.layer)) continue;
         const [blade] = selectedBlades(spec, [planned.name], false);
-        if (!blade) continue;
+        if (!blade || !layers.has(planned.layer)) continue;
         say(`${planned.name}: is its layer in use? (multi-mount protection watches it for a few seconds)`);
         holders[planned.layer] = await readHolder(spec, blade, runner);
-        drifts[planned.name] = await readDrift(spec, blade, runner, workDir);
+        present.push(blade);
+      }
+      // a running blade is refused before its layer is read (readDrifts)
+      planReset(spec, lun, request.names, holders, { ...options, force: request.force });
+      const { drifts, unread } = await readDrifts(spec, present, holders, runner, workDir);
+      if (request.keepData && unread.length > 0) {
+        throw new UserError(
+          `--keep-data cannot copy from the layer of ${unread.join(', ')}: multi-mount protection shows it in use, and a filesystem another machine may be writing cannot be copied from here`,
+          'power the blade off first, or reset it without --keep-data',
+        );
       }
       const keep: Record<string, string[]> = {};
       if (request.keepData) {
@@ -208,7 +248,11 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
       say(`${plan.title}, on ${where}`);
       say('what the reset discards, by blade (the changes each made since its factory state):');
       for (const planned of plan.blades) {
-        for (const line of formatDrift(planned.name, drifts[planned.name] ?? [])) say(line);
+        const entries = drifts[planned.name];
+        if (entries) for (const line of formatDrift(planned.name, entries)) say(line);
+        else if (unread.includes(planned.name))
+          say(`${planned.name}: not read: its layer is in use (--force)`);
+        else say(`${planned.name}: it has no layer`);
         const kept = keep[planned.name] ?? [];
         if (kept.length > 0) say(`  kept (--keep-data): ${kept.join(' ')}`);
       }

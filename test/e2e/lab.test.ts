@@ -502,14 +502,24 @@ describe('one lab, from lab run to lab down', () => {
         'fill-gone',
         'node02',
       ]);
-      // a reset does not pull the root from under the running node02: refused, nothing written
+      // a reset does not pull the root from under the running node02: refused before its layer is
+      // even mounted here (ext4 another machine writes reads as "Bad message"), nothing written;
+      // drift, which would read it, is refused too
       const untouched = ['img_node', 'vl_meta', 'node_node01', 'node_node03'];
       const unchanged = await volumeHashes(dir, untouched);
       const running = await onInstaller(
         dir,
-        ['virtualinux', 'reset', '--spec', SPEC, '--yes', 'node02'],
+        [
+          'sh',
+          '-c',
+          `virtualinux drift --spec ${SPEC} node02; echo "drift exit $?"; virtualinux reset --spec ${SPEC} --yes node02`,
+        ],
         600,
       );
+      expect(running.stdout).toMatch(
+        /virtualinux: node02 is running: its layer node_node02 is mounted by [^,]+, and a filesystem another machine writes cannot be read consistently from here$/m,
+      );
+      expect(running.stdout).toMatch(/^drift exit 1$/m);
       expect(running.exitCode, running.stdout).toBe(1);
       expect(running.stdout).toMatch(
         /virtualinux: a blade to reset is running: node02 \(node_node02 is mounted by [^)]+\); a reset would pull the root from under it/,

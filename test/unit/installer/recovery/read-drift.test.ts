@@ -10,11 +10,11 @@ import { afterAll, expect, test } from 'vitest';
 import { type Command, formatCommand } from '../../../../core/exec/command.ts';
 import type { Runner } from '../../../../core/exec/runner.ts';
 import { expandBlades } from '../../../../core/spec/derive.ts';
-import { readDrift } from '../../../../installer/recovery/recovery.ts';
+import { readDrift, readDrifts } from '../../../../installer/recovery/recovery.ts';
 import { exampleSpec } from '../engine/fixtures/recorded.ts';
 
 const spec = exampleSpec();
-const [blade] = expandBlades(spec);
+const [blade, other] = expandBlades(spec);
 const work = mkdtempSync(join(tmpdir(), 'vl-read-drift-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -49,4 +49,17 @@ test('a layer with an upper directory: what it adds is its drift', async () => {
   const entries = await readDrift(spec, blade, runner, dir);
   expect(entries).toEqual([expect.objectContaining({ path: '/etc/motd', change: 'added', kind: 'file' })]);
   expect(ran.some((line) => line.startsWith('getfattr'))).toBe(true);
+});
+
+test('a layer multi-mount protection shows in use is not mounted at all: its blade is listed unread, the others are read', async () => {
+  if (!blade || !other) throw new Error('the example has blades');
+  const { runner, ran } = fakeRunner();
+  const held = { [`node_${blade.name}`]: { held: true as const, by: blade.name } };
+  const { drifts, unread } = await readDrifts(spec, [blade, other], held, runner, join(work, 'held'));
+  expect(unread).toEqual([blade.name]);
+  expect(drifts).toEqual({ [other.name]: [] });
+  const mounts = ran.filter((line) => line.startsWith('mount '));
+  expect(mounts.length).toBe(2);
+  expect(mounts.some((line) => line.includes(`node_${blade.name} `))).toBe(false);
+  expect(mounts.some((line) => line.includes(`node_${other.name} `))).toBe(true);
 });
