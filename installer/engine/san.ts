@@ -435,6 +435,25 @@ async function lunDevice(
  */
 export async function connectSan(options: ConnectOptions): Promise<SanSession> {
   const { spec, runner, say, chap, root = '/' } = options;
+  const portals = portalsOf(spec);
+  // a machine already logged in to the target through one of the spec's portals (a running
+  // blade: its root is on the LUN) uses that session as it is. Its initiator name and iscsid.conf
+  // are its own, and iscsid, which holds its root, is not restarted; nothing is written.
+  const sessions = await iscsiSessions(runner);
+  const current = portals.find((portal) =>
+    sessions.some((s) => s.target === spec.san.target && s.portal === formatPortal(portal)),
+  );
+  if (current) {
+    say(`SAN: already logged in to ${spec.san.target} at ${formatPortal(current)}: that session is used`);
+    return {
+      portal: current,
+      target: spec.san.target,
+      device: await lunDevice(current, spec, runner, root),
+      byPath: byPathName(current, spec.san.target, spec.san.lun),
+      initiator: initiatorNameOf(root) ?? installerInitiatorName(spec),
+      opened: false,
+    };
+  }
   const initiator = installerInitiatorName(spec);
   await configureInitiator(
     {
@@ -446,7 +465,6 @@ export async function connectSan(options: ConnectOptions): Promise<SanSession> {
     },
     runner,
   );
-  const portals = portalsOf(spec);
   const problems: string[] = [];
   let reachable: Portal | undefined;
   for (const portal of portals) {
@@ -465,16 +483,10 @@ export async function connectSan(options: ConnectOptions): Promise<SanSession> {
       'check the portal addresses in san.portals, the storage network (fabric.sif), and that the target is online',
     );
   }
-  const logged = await iscsiSessions(runner);
-  const opened = !logged.some((s) => s.target === spec.san.target && s.portal === formatPortal(reachable));
-  if (!opened) {
-    say(`SAN: already logged in to ${spec.san.target} at ${formatPortal(reachable)}`);
-  } else {
-    say(
-      `SAN: logging in to ${spec.san.target} at ${formatPortal(reachable)} as ${initiator}${spec.san.chap ? ` (CHAP user ${spec.san.chap.user})` : ''}`,
-    );
-    await login(reachable, spec, initiator, runner);
-  }
+  say(
+    `SAN: logging in to ${spec.san.target} at ${formatPortal(reachable)} as ${initiator}${spec.san.chap ? ` (CHAP user ${spec.san.chap.user})` : ''}`,
+  );
+  await login(reachable, spec, initiator, runner);
   const device = await lunDevice(reachable, spec, runner, root);
   return {
     portal: reachable,
@@ -482,7 +494,7 @@ export async function connectSan(options: ConnectOptions): Promise<SanSession> {
     device,
     byPath: byPathName(reachable, spec.san.target, spec.san.lun),
     initiator,
-    opened,
+    opened: true,
   };
 }
 

@@ -1,10 +1,17 @@
 /** The SAN login's pure parts: iscsid.conf with CHAP, iscsiadm's and ip's outputs, the installer's address. */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { type Command, formatCommand } from '../../../../core/exec/command.ts';
+import type { Runner } from '../../../../core/exec/runner.ts';
 import { exampleSpecText } from '../../../../core/spec/example.ts';
 import { checkSpecText } from '../../../../core/spec/load.ts';
 import {
   byPathName,
+  connectSan,
   discoveryProblem,
+  formatPortal,
   installerFabricAddress,
   ipv4Of,
   iscsidConf,
@@ -122,5 +129,52 @@ describe('the storage interface', () => {
       exampleSpecText().replace('  sif: eth0', '  sif: eth0\n  cidr: 10.99.0.0/24'),
     );
     expect(checked.ok && installerFabricAddress(checked.spec)).toBe('10.99.0.254/24');
+  });
+});
+
+describe('a machine already logged in to the target (a running blade: its root is on the LUN)', () => {
+  test('uses that session as it is: no initiator name or iscsid.conf written, iscsid not restarted, no discovery, no login, no logout after', async () => {
+    const spec = exampleSpec();
+    const [portal] = spec.san.portals;
+    if (!portal) throw new Error('the example has a portal');
+    const root = mkdtempSync(join(tmpdir(), 'vl-san-session-'));
+    try {
+      const byPath = byPathName(portal, spec.san.target, spec.san.lun);
+      mkdirSync(join(root, 'dev/disk/by-path'), { recursive: true });
+      writeFileSync(join(root, 'dev/sdb'), '');
+      symlinkSync(join(root, 'dev/sdb'), join(root, byPath));
+      mkdirSync(join(root, 'etc/iscsi'), { recursive: true });
+      writeFileSync(
+        join(root, 'etc/iscsi/initiatorname.iscsi'),
+        'InitiatorName=iqn.2026-11.org.virtualinux:lab.node02\n',
+      );
+      const ran: string[] = [];
+      const runner: Runner = {
+        dryRun: false,
+        run: async (command: Command) => {
+          ran.push(formatCommand({ ...command, stdin: false }));
+          const stdout =
+            command.tool === 'iscsiadm' && command.args.join(' ') === '-m session'
+              ? `tcp: [1] ${formatPortal(portal)},1 ${spec.san.target} (non-flash)\n`
+              : '';
+          return { exitCode: 0, stdout, stderr: '' };
+        },
+      };
+      const said: string[] = [];
+      const session = await connectSan({ spec, runner, say: (line) => said.push(line), root });
+      expect(session).toMatchObject({
+        device: join(root, 'dev/sdb'),
+        byPath,
+        initiator: 'iqn.2026-11.org.virtualinux:lab.node02',
+        opened: false,
+      });
+      expect(ran).toEqual(['iscsiadm -m session', 'udevadm settle --timeout=30']);
+      expect(existsSync(join(root, 'etc/iscsi/iscsid.conf'))).toBe(false);
+      expect(said).toEqual([
+        `SAN: already logged in to ${spec.san.target} at ${formatPortal(portal)}: that session is used`,
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
