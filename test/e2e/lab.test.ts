@@ -12,11 +12,20 @@
  * initramfs with the reason on the console and a shell; a reset of a running blade is refused.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createRunner } from '../../core/exec/runner.ts';
 import { isRunning } from '../../core/pid-lock.ts';
 import { expandBlades } from '../../core/spec/derive.ts';
@@ -33,6 +42,7 @@ import { type LabContext, labSpec } from '../../lab/lab.ts';
 import { labMachine, startMachine } from '../../lab/machines.ts';
 import { labPaths, readState } from '../../lab/state.ts';
 import { createAccount } from '../../lab/tgtd.ts';
+import { e2eLogDir } from './harness/cleanup.ts';
 import { SERIAL_KEYS, SerialScreens } from './harness/serial-screens.ts';
 
 const bin = new URL('../../bin/virtualinux.js', import.meta.url).pathname;
@@ -175,8 +185,20 @@ beforeAll(async () => {
   iso = /^(\S+\.iso) /.exec(build.stdout)?.[1] as string;
 }, 60 * 60_000);
 
+/** when a test failed, the lab's logs (every machine's serial console, tgtd) outlive the lab */
+let failed = false;
+afterEach((context) => {
+  if (context.task.result?.state === 'fail') failed = true;
+});
+
 afterAll(async () => {
   await lab(join(work, 'lab'), ['down']);
+  const logs = labPaths(join(work, 'lab')).logs;
+  if (failed && existsSync(logs)) {
+    const kept = join(e2eLogDir(), `lab-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    cpSync(logs, kept, { recursive: true });
+    console.log(`lab.test: a test failed; the lab's logs are kept in ${kept}`);
+  }
   rmSync(work, { recursive: true, force: true });
 });
 
