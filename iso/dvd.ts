@@ -16,7 +16,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
 import type { Command } from '../core/exec/command.ts';
@@ -29,6 +29,7 @@ import { buildImage, type ImageOptions, imageStatus } from '../images/build.ts';
 import { sha256File } from '../images/fetch.ts';
 import type { Manifest } from '../images/manifest.ts';
 import { bundleInstaller } from '../installer/bundle.ts';
+import { LIVE_RUNTIME } from '../installer/engine/runtime.ts';
 import { bootloaderStage } from './boot-stage.ts';
 import { bootloaderBoot, bootloaderIsoFiles } from './bootloaders.ts';
 import { cachedSha256, type MediumFile, sha256sums } from './checksums.ts';
@@ -266,19 +267,19 @@ async function buildDvdStages(options: DvdOptions): Promise<DvdResult | undefine
             id: 'runtime',
             description: `add Node ${process.version} and the installer`,
             commands: [
-              { tool: 'install', args: ['-D', '-m', '0755', nodeBinary, join(root, 'usr/local/bin/node')] },
+              { tool: 'install', args: ['-D', '-m', '0755', nodeBinary, join(root, LIVE_RUNTIME.node)] },
               {
                 tool: 'install',
-                args: ['-D', '-m', '0644', installer, join(root, 'opt/virtualinux/installer.mjs')],
+                args: ['-D', '-m', '0644', installer, join(root, LIVE_RUNTIME.bundle)],
               },
               {
                 tool: 'touch',
                 args: [
                   '-h',
                   `--date=@${epoch}`,
-                  join(root, 'usr/local/bin/node'),
-                  join(root, 'opt/virtualinux/installer.mjs'),
-                  join(root, 'opt/virtualinux'),
+                  join(root, LIVE_RUNTIME.node),
+                  join(root, LIVE_RUNTIME.bundle),
+                  join(root, dirname(LIVE_RUNTIME.bundle)),
                 ],
               },
             ],

@@ -239,7 +239,7 @@ export function bootContentAction(
   const blade = `${places.medium}/boot/blade`;
   return action(
     'vlboot',
-    `install GRUB (BIOS and UEFI), the blades' kernel and initramfs, grub.cfg, the blade map (${content.blades} blades), hosts, the cluster network and root's SSH keys on ${BOOT_LABEL}`,
+    `install GRUB (BIOS and UEFI), the blades' kernel and initramfs, grub.cfg, the blade map (${content.blades} blades), hosts, the cluster network, root's SSH keys, the spec${content.runtime ? ' and the virtualinux command' : ''} on ${BOOT_LABEL}`,
     [
       mkdir(root),
       umountIfMounted(root),
@@ -254,6 +254,14 @@ export function bootContentAction(
       writeFile(`${root}${VLBOOT_FILES.hosts}`, content.hosts),
       writeFile(`${root}${VLBOOT_FILES.cluster}`, content.cluster),
       writeFile(`${root}${VLBOOT_FILES.authorizedKeys}`, content.authorizedKeys),
+      writeFile(`${root}${VLBOOT_FILES.spec}`, content.spec),
+      ...(content.runtime
+        ? [
+            mkdir(`${root}/virtualinux/runtime`),
+            copy(content.runtime.node, `${root}${VLBOOT_FILES.node}`),
+            copy(content.runtime.bundle, `${root}${VLBOOT_FILES.bundle}`),
+          ]
+        : []),
       umount(root),
       vgAddTag(layout.vg, bootTag(content.hash), oldMarks),
     ],

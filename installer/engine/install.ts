@@ -22,6 +22,7 @@ import { describeLun } from './classify.ts';
 import { vgDeactivate } from './commands.ts';
 import { observeLun, sharedVgAvailable } from './observe.ts';
 import { type InstallPlan, planInstall } from './plan.ts';
+import { liveRuntime } from './runtime.ts';
 import { bringUpSif, type ChapSecrets, connectSan, disconnectSan, type SanSession } from './san.ts';
 
 export const DEFAULT_MEDIUM = '/run/live/medium';
@@ -170,6 +171,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallResult
   const medium = request.medium ?? DEFAULT_MEDIUM;
   const workDir = request.workDir ?? DEFAULT_WORK_DIR;
   const images = readImageManifests(medium);
+  const runtime = liveRuntime();
   mkdirSync(workDir, { recursive: true });
   const release = takeLock(join(workDir, 'install.lock'), 'an install');
   const phases: Record<string, number> = {};
@@ -201,6 +203,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallResult
       ...(request.reinstall && { reinstall: true }),
       medium,
       workDir,
+      ...(runtime && { runtime }),
     });
     const where = `${describeLun(lun)} (${session.byPath})`;
     for (const line of describePlan(plan, where)) say(line);

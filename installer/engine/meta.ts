@@ -15,6 +15,9 @@ export interface MetaContent {
   hash: string;
 }
 
+/** the spec as vl_meta and VLBOOT keep it: defaults filled in, secrets only where they are (file:, env:) */
+export const specJson = (spec: Spec) => `${JSON.stringify(spec, null, 2)}\n`;
+
 /** the spec as vl_meta keeps it, and the report of what the install lays out */
 export function metaContent(spec: Spec, layout: TargetLayout, images: Record<string, Manifest>): MetaContent {
   const report = {
@@ -51,7 +54,7 @@ export function metaContent(spec: Spec, layout: TargetLayout, images: Record<str
   };
   // the spec holds where secrets are (file:, env:), never a secret: it is kept as written, defaults filled in
   const files = {
-    'cluster.json': `${JSON.stringify(spec, null, 2)}\n`,
+    'cluster.json': specJson(spec),
     'install-report.json': `${JSON.stringify(report, null, 2)}\n`,
   };
   return { files, hash: inputHash(files) };

@@ -36,7 +36,7 @@ import { describeNeed, type TargetLayout, type TargetVolume, targetLayout } from
 import { metaContent } from './meta.ts';
 import type { LunObservation, VolumeGroupObservation } from './observation.ts';
 import { InstallRefusal } from './refusal.ts';
-import { bootContent } from './vlboot.ts';
+import { type BladeRuntime, bootContent } from './vlboot.ts';
 
 export interface InstallOptions {
   /** the DVD's image manifests, by image name */
@@ -51,6 +51,8 @@ export interface InstallOptions {
   medium?: string;
   /** where the installer mounts what it writes; default /run/virtualinux/install */
   workDir?: string;
+  /** the Node and installer bundle to copy to VLBOOT for the blades; none: blades get no virtualinux command */
+  runtime?: BladeRuntime;
 }
 
 /**
@@ -297,13 +299,19 @@ export function planInstall(spec: Spec, lun: LunObservation, options: InstallOpt
     ...(seen.vg ? [] : [createVgAction(layout, lvmPartition)]),
   ];
 
-  const boot = bootContent(spec, options.images);
+  const boot = bootContent(spec, options.images, options.runtime);
+  const bootWritten = (seen.vg?.tags ?? []).includes(bootTag(boot.hash)) && !reinstall;
+  if (!bootWritten && !options.runtime) {
+    notes.push(
+      "the installer does not run from the DVD's live system: VLBOOT gets no Node and installer, and the blades no virtualinux command",
+    );
+  }
   const meta = metaContent(spec, layout, options.images);
   const metaSeen = seen.vg?.logicalVolumes.find((lv) => lv.name === META_VOLUME);
   const vgTags = seen.vg?.tags ?? [];
   const lvmActions: Action[] = [
     ...volumeActions(layout, seen.vg, options.images, reinstall, places, notes),
-    ...(vgTags.includes(bootTag(boot.hash)) && !reinstall
+    ...(bootWritten
       ? []
       : [
           bootContentAction(

@@ -21,6 +21,7 @@ import {
 } from '../../core/spec/derive.ts';
 import type { Spec } from '../../core/spec/schema.ts';
 import type { Manifest } from '../../images/manifest.ts';
+import { specJson } from './meta.ts';
 
 /** where things are on VLBOOT */
 export const VLBOOT_FILES = {
@@ -31,7 +32,20 @@ export const VLBOOT_FILES = {
   hosts: '/virtualinux/hosts',
   cluster: '/virtualinux/cluster.conf',
   authorizedKeys: '/virtualinux/authorized_keys',
+  /** the spec as the blades see it (bladeSpec): `virtualinux` on a blade uses it by default */
+  spec: '/virtualinux/cluster.json',
+  /** the DVD's Node and installer bundle: `virtualinux` on a running blade (overlays/node) */
+  node: '/virtualinux/runtime/node',
+  bundle: '/virtualinux/runtime/installer.mjs',
 } as const;
+
+/** the Node and installer bundle the install copies to VLBOOT, and what tells one build from another */
+export interface BladeRuntime {
+  node: string;
+  bundle: string;
+  /** changes with either file */
+  id: string;
+}
 
 /**
  * What every entry adds: the kernel's interface names (sif=eth0, ib0 name them), and the consoles
@@ -148,17 +162,34 @@ export interface BootContent {
   hosts: string;
   cluster: string;
   authorizedKeys: string;
+  spec: string;
+  runtime?: BladeRuntime;
   blades: number;
   /** of everything written to VLBOOT: a change in any of it, and VLBOOT is written again */
   hash: string;
 }
 
-export function bootContent(spec: Spec, images: Record<string, Manifest>): BootContent {
+/**
+ * The spec as vl_meta keeps it, without san.chap: a running blade reaches the SAN through the
+ * session that holds its root, and VLBOOT, readable by every initiator the SAN lets in, holds not
+ * even where the secrets are
+ */
+export function bladeSpec(spec: Spec): Spec {
+  const { chap: _chap, ...san } = spec.san;
+  return { ...spec, san };
+}
+
+export function bootContent(
+  spec: Spec,
+  images: Record<string, Manifest>,
+  runtime?: BladeRuntime,
+): BootContent {
   const grubConfig = renderGrubConfig(spec);
   const bladeMap = renderBladeMap(spec);
   const hosts = renderHosts(spec);
   const cluster = renderClusterConfig(spec);
   const authorizedKeys = renderAuthorizedKeys(spec);
+  const specText = specJson(bladeSpec(spec));
   // the kernel and initramfs come out of the node image: another image, another VLBOOT
   const kernel = images[spec.images.node]?.archive.sha256;
   return {
@@ -167,7 +198,18 @@ export function bootContent(spec: Spec, images: Record<string, Manifest>): BootC
     hosts,
     cluster,
     authorizedKeys,
+    spec: specText,
+    ...(runtime && { runtime }),
     blades: expandBlades(spec).length,
-    hash: inputHash({ grubConfig, bladeMap, hosts, cluster, authorizedKeys, kernel }),
+    hash: inputHash({
+      grubConfig,
+      bladeMap,
+      hosts,
+      cluster,
+      authorizedKeys,
+      kernel,
+      spec: specText,
+      ...(runtime && { runtime: runtime.id }),
+    }),
   };
 }

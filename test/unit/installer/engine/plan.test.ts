@@ -12,6 +12,7 @@ import { Secrets } from '../../../../core/exec/secrets.ts';
 import type { Spec } from '../../../../core/spec/schema.ts';
 import { type LunObservation, parseLunObservation } from '../../../../installer/engine/observation.ts';
 import { type InstallOptions, type InstallPlan, planInstall } from '../../../../installer/engine/plan.ts';
+import { LIVE_RUNTIME } from '../../../../installer/engine/runtime.ts';
 import { edit, example, valid } from '../../core/spec/check.ts';
 import { catchRefusal, exampleImages, type RecordedCase, recorded } from './fixtures/recorded.ts';
 
@@ -22,6 +23,8 @@ const observed = (name: RecordedCase): LunObservation => parseLunObservation(rec
 const plan = (name: RecordedCase, more: Partial<InstallOptions> = {}, onSpec: Spec = spec) =>
   planInstall(onSpec, observed(name), { ...options, ...more });
 const ids = (p: InstallPlan) => p.actions.map((a) => a.id);
+/** what the DVD's live system hands the planner (installer/engine/runtime.ts) */
+const RUNTIME = { ...LIVE_RUNTIME, id: 'node 98932688 bytes, installer 5a1d' };
 
 /** the plan as --dry-run would show it: each action, each command, what goes to its stdin */
 function render(p: InstallPlan): string {
@@ -131,6 +134,7 @@ describe('a foreign LUN', () => {
       "install cluster lab on /dev/loop7 (40 GiB)
       verdict: wiped
       note: lvmlockd and sanlock are not in use here: the volume group is made local; once they run on the blades, vgchange --locktype sanlock makes it shared
+      note: the installer does not run from the DVD's live system: VLBOOT gets no Node and installer, and the blades no virtualinux command
 
       [wipe] erase everything on /dev/loop7: a GPT partition table with 3 partitions; partition 1 "data" (10 GiB, Linux filesystem): an ext4 filesystem labelled "data"; partition 2 "swap" (2 GiB, Linux swap): swap space labelled "swap"; partition 3 "vg0" (8 GiB, Linux LVM): an LVM physical volume; LVM volume group vg0 (8 GiB): 1 logical volume: root 6 GiB
         $ vgchange -an vg0
@@ -236,11 +240,37 @@ describe('a LUN that holds this cluster', () => {
       ...images,
       node: { ...images.node, archive: { ...images.node.archive, sha256: 'ee'.repeat(32) } },
     };
-    const p = plan('complete', { images: rebuilt });
+    const p = plan('complete', { images: rebuilt, runtime: RUNTIME });
     expect(ids(p)).toEqual(['vlboot', 'meta']);
     expect(p.notes).toEqual([
       `img_node holds another build of image node (vl.image=${images.node.archive.sha256}); the DVD carries ${'ee'.repeat(32)}: upgrading an image is not part of the install, it is left as it is`,
     ]);
+  });
+
+  test("VLBOOT carries the spec without san.chap and, from the DVD, its Node and installer: the blades' virtualinux command", () => {
+    const fromDvd = plan('complete', { runtime: RUNTIME });
+    const vlboot = fromDvd.actions.find((a) => a.id === 'vlboot');
+    const lines = vlboot?.commands.map((c) => formatCommand({ ...c, stdin: c.stdin !== undefined })) ?? [];
+    expect(lines).toContain(`cp -- ${RUNTIME.node} /run/virtualinux/install/VLBOOT/virtualinux/runtime/node`);
+    expect(lines).toContain(
+      `cp -- ${RUNTIME.bundle} /run/virtualinux/install/VLBOOT/virtualinux/runtime/installer.mjs`,
+    );
+    const spec = vlboot?.commands.find((c) =>
+      c.args.includes('of=/run/virtualinux/install/VLBOOT/virtualinux/cluster.json'),
+    );
+    const written = JSON.parse(String(spec?.stdin));
+    expect(written.cluster.name).toBe('lab');
+    expect(written.san.target).toBe('iqn.2026-11.org.virtualinux:lab.san');
+    expect(written.san.chap).toBeUndefined();
+    expect(fromDvd.notes).toEqual([]);
+    // the LUN was installed from a checkout (the fixture): the runtime alone makes VLBOOT's content new
+    expect(ids(fromDvd)).toEqual(['vlboot']);
+    // from a checkout: no runtime to copy, and the plan says what the blades miss
+    const fromCheckout = plan('fresh');
+    expect(fromCheckout.notes).toContain(
+      "the installer does not run from the DVD's live system: VLBOOT gets no Node and installer, and the blades no virtualinux command",
+    );
+    expect(JSON.stringify(fromCheckout.actions)).not.toContain('/virtualinux/runtime/');
   });
 
   test('volumes that no longer fit in the VG are refused, with the free space and what is missing', () => {

@@ -273,7 +273,7 @@ describe('plan', () => {
     const transcript = port.reviewedTranscript();
     expect(transcript).toContain(`SAN: portal 10.0.2.2:3260 offers ${TARGET}`);
     expect(transcript.some((l) => l.startsWith(`(dry run) $ sgdisk --clear --new=1:1M:+1M`))).toBe(true);
-    expect(transcript.filter((l) => l.startsWith('(dry run) $ '))).toHaveLength(95);
+    expect(transcript.filter((l) => l.startsWith('(dry run) $ '))).toHaveLength(96);
     expectHidden(san, transcript.join('\n'), JSON.stringify(summary));
   });
 
