@@ -207,6 +207,13 @@ export const writeFile = (path: string, text: string): Command => ({
   stdin: text,
 });
 
+/** `text` added at the end of `path` (made when missing) */
+export const appendFile = (path: string, text: string): Command => ({
+  tool: 'dd',
+  args: [`of=${path}`, 'oflag=append', 'conv=notrunc', 'status=none'],
+  stdin: text,
+});
+
 export const copy = (from: string, to: string): Command => ({ tool: 'cp', args: ['--', from, to] });
 
 // ---- images ------------------------------------------------------------------------------------

@@ -430,30 +430,42 @@ async function lunDevice(
 }
 
 /**
- * Logs in to the spec's target and returns the LUN's device. Every portal is asked first, so
- * that an unreachable one is reported even when another answers.
+ * The session this machine already has to the spec's target through one of its portals (a running
+ * blade: it holds its root), used as it is: its initiator name and iscsid.conf are the machine's
+ * own, and iscsid is not restarted; nothing is written. Undefined when there is none.
+ */
+export async function currentSession(
+  spec: Spec,
+  runner: Runner,
+  say: (line: string) => void,
+  root = '/',
+): Promise<SanSession | undefined> {
+  const sessions = await iscsiSessions(runner);
+  const portal = portalsOf(spec).find((p) =>
+    sessions.some((s) => s.target === spec.san.target && s.portal === formatPortal(p)),
+  );
+  if (!portal) return undefined;
+  say(`SAN: already logged in to ${spec.san.target} at ${formatPortal(portal)}: that session is used`);
+  return {
+    portal,
+    target: spec.san.target,
+    device: await lunDevice(portal, spec, runner, root),
+    byPath: byPathName(portal, spec.san.target, spec.san.lun),
+    initiator: initiatorNameOf(root) ?? installerInitiatorName(spec),
+    opened: false,
+  };
+}
+
+/**
+ * Logs in to the spec's target and returns the LUN's device; a session already open is used as it
+ * is (currentSession). Every portal is asked first, so that an unreachable one is reported even
+ * when another answers.
  */
 export async function connectSan(options: ConnectOptions): Promise<SanSession> {
   const { spec, runner, say, chap, root = '/' } = options;
+  const current = await currentSession(spec, runner, say, root);
+  if (current) return current;
   const portals = portalsOf(spec);
-  // a machine already logged in to the target through one of the spec's portals (a running
-  // blade: its root is on the LUN) uses that session as it is. Its initiator name and iscsid.conf
-  // are its own, and iscsid, which holds its root, is not restarted; nothing is written.
-  const sessions = await iscsiSessions(runner);
-  const current = portals.find((portal) =>
-    sessions.some((s) => s.target === spec.san.target && s.portal === formatPortal(portal)),
-  );
-  if (current) {
-    say(`SAN: already logged in to ${spec.san.target} at ${formatPortal(current)}: that session is used`);
-    return {
-      portal: current,
-      target: spec.san.target,
-      device: await lunDevice(current, spec, runner, root),
-      byPath: byPathName(current, spec.san.target, spec.san.lun),
-      initiator: initiatorNameOf(root) ?? installerInitiatorName(spec),
-      opened: false,
-    };
-  }
   const initiator = installerInitiatorName(spec);
   await configureInitiator(
     {

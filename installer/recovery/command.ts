@@ -17,13 +17,14 @@ import { drift, formatDrift, formatVerdicts, reset, verify } from './recovery.ts
 
 const specOption = { spec: { type: 'string' as const }, 'sif-address': { type: 'string' as const } };
 const specHelp = [
-  '--spec FILE         the cluster spec (cluster.yaml)',
+  '--spec FILE         the cluster spec (cluster.yaml); default $VIRTUALINUX_SPEC, which a blade sets',
+  "                    to the cluster's spec on VLBOOT",
   '--sif-address CIDR  a static address for fabric.sif instead of DHCP',
 ];
 
 /** the spec, its CHAP secrets registered for redaction, and a runner that redacts them */
 function setUp(input: CommandInput, usage: string) {
-  const file = stringOption(input.values, 'spec');
+  const file = stringOption(input.values, 'spec') ?? (process.env.VIRTUALINUX_SPEC || undefined);
   if (file === undefined) throw new UsageError('--spec FILE is needed', `usage: ${usage}`);
   const spec = loadSpec(file);
   const secrets = new Secrets();

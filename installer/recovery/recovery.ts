@@ -6,25 +6,38 @@
  * are read or written, and deactivated after.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import type { EventSink } from '../../core/exec/events.ts';
+import { CommandFailed } from '../../core/exec/failure.ts';
 import type { Runner } from '../../core/exec/runner.ts';
 import { formatBytes } from '../../core/exec/units.ts';
 import { takeLock } from '../../core/pid-lock.ts';
 import { applyPlan } from '../../core/plan/apply.ts';
 import type { PlanEvent } from '../../core/plan/events.ts';
 import { Journal } from '../../core/plan/journal.ts';
-import { type Blade, bladeVolume, goldenVolume, volumeGroup } from '../../core/spec/derive.ts';
+import { type Blade, bladeVolume, goldenVolume, META_VOLUME, volumeGroup } from '../../core/spec/derive.ts';
 import type { Spec } from '../../core/spec/schema.ts';
 import { describeLun } from '../engine/classify.ts';
-import { activate, deactivate, lvPath, mkdir, mountReadOnly, umountIfMounted } from '../engine/commands.ts';
+import {
+  activate,
+  appendFile,
+  deactivate,
+  lvPath,
+  mkdir,
+  mmpInfo,
+  mount,
+  mountReadOnly,
+  umount,
+  umountIfMounted,
+} from '../engine/commands.ts';
 import { DEFAULT_MEDIUM, readImageManifests } from '../engine/install.ts';
 import type { LunObservation } from '../engine/observation.ts';
 import { observeLun } from '../engine/observe.ts';
-import { bringUpSif, type ChapSecrets, connectSan, disconnectSan, type SanSession } from '../engine/san.ts';
+import { bringUpSif, type ChapSecrets, connectSan, currentSession, disconnectSan } from '../engine/san.ts';
 import { type DriftEntry, driftOf, opaqueDirsCommand, parseOpaqueDirs, summariseDrift } from './drift.ts';
-import { layerHolder } from './holders.ts';
+import { layerHolder, parseMmpInfo } from './holders.ts';
 import { keptPaths, type LayerHolder, planReset, type ResetPlan, selectedBlades } from './reset.ts';
 import { type ImageVerdict, runAround, verifyGoldenVolumes } from './verify.ts';
 
@@ -44,13 +57,12 @@ async function withLun<T>(
   use: (lun: LunObservation, where: string) => Promise<T>,
 ): Promise<T> {
   const { spec, runner, say } = access;
-  await bringUpSif({ spec, runner, say, ...(access.sifAddress && { address: access.sifAddress }) });
-  const session: SanSession = await connectSan({
-    spec,
-    runner,
-    say,
-    ...(access.chap && { chap: access.chap }),
-  });
+  // a running blade is logged in already (its root): its network and session are left as they are
+  let session = await currentSession(spec, runner, say);
+  if (!session) {
+    await bringUpSif({ spec, runner, say, ...(access.sifAddress && { address: access.sifAddress }) });
+    session = await connectSan({ spec, runner, say, ...(access.chap && { chap: access.chap }) });
+  }
   try {
     const lun = await observeLun(session.device, runner);
     return await use(lun, `${describeLun(lun)} (${session.byPath})`);
@@ -182,6 +194,60 @@ export async function drift(access: SanAccess & { node: string; workDir?: string
   });
 }
 
+/** vl_meta's record of the resets: when, from which machine, which blades, what was kept */
+export const RESET_LOG = 'resets.log';
+
+export function resetLogLine(
+  plan: ResetPlan,
+  keep: Record<string, string[]>,
+  host: string,
+  at: Date,
+): string {
+  const blades = plan.blades.map((b) => {
+    const kept = keep[b.name] ?? [];
+    return kept.length > 0 ? `${b.name} (kept ${kept.join(' ')})` : b.name;
+  });
+  return `${at.toISOString()} ${host} reset ${blades.join(', ')}\n`;
+}
+
+/**
+ * One reset at a time in the cluster, whichever machines run them (the DVD, any blade): vl_meta
+ * is mounted read-write here while `body` runs, and ext4's multi-mount protection refuses a
+ * second machine's mount of it. The kernel's MMP wait makes taking it a few seconds.
+ */
+export async function withClusterLock<T>(
+  spec: Spec,
+  runner: Runner,
+  workDir: string,
+  body: (meta: string) => Promise<T>,
+): Promise<T> {
+  const vg = volumeGroup(spec);
+  const device = lvPath(vg, META_VOLUME);
+  const directory = join(workDir, META_VOLUME);
+  return runAround(
+    runner,
+    [activate(vg, META_VOLUME), mkdir(directory), umountIfMounted(directory)],
+    async () => {
+      try {
+        await runner.run(mount(device, directory, 'ext4'));
+      } catch (error) {
+        if (!(error instanceof CommandFailed)) throw error;
+        const last = parseMmpInfo((await runner.run(mmpInfo(device)).catch(() => ({ stdout: '' }))).stdout);
+        throw new UserError(
+          `${META_VOLUME} cannot be mounted here${last.nodeName ? ` (its multi-mount protection names ${last.nodeName})` : ''}: a reset or an install runs on another machine, and one runs at a time in the cluster`,
+          'wait for it to end, then run the reset again',
+        );
+      }
+      try {
+        return await body(directory);
+      } finally {
+        await runner.run(umount(directory)).catch(() => undefined);
+      }
+    },
+    [deactivate(vg, META_VOLUME)],
+  );
+}
+
 export interface ResetRequest extends SanAccess {
   names: string[];
   all: boolean;
@@ -209,8 +275,8 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
   const { spec, runner, say } = request;
   const workDir = request.workDir ?? RECOVERY_WORK_DIR;
   mkdirSync(workDir, { recursive: true });
-  // one reset at a time on this machine; two machines are kept apart by the renames (lvrename of a
-  // name already taken fails) and, with a shared VG, by lvmlockd's VG lock
+  // one reset at a time on this machine (a lock file), and in the cluster (withClusterLock, around
+  // the changes)
   // a blade the spec does not have is refused before the network or the SAN is touched
   selectedBlades(spec, request.names, request.all);
   const release = takeLock(join(workDir, 'reset.lock'), 'a reset');
@@ -267,16 +333,23 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
         return { plan, lun: where, ran: [], dryRun: true, drift: drifts };
       }
       await consent(request, plan);
-      // the VG's names are the journal (reset.ts): a rerun plans what is left, so the action journal
-      // starts empty on every run (a file: applyPlan syncs it after each action)
-      const journalFile = join(workDir, 'reset.journal');
-      rmSync(journalFile, { force: true });
-      const outcome = await applyPlan(plan, {
-        runner,
-        journal: await Journal.open(journalFile),
-        ...(request.events && { events: request.events }),
+      return withClusterLock(spec, runner, workDir, async (meta) => {
+        // the VG's names are the journal (reset.ts): a rerun plans what is left, so the action
+        // journal starts empty on every run (a file: applyPlan syncs it after each action)
+        const journalFile = join(workDir, 'reset.journal');
+        rmSync(journalFile, { force: true });
+        const outcome = await applyPlan(plan, {
+          runner,
+          journal: await Journal.open(journalFile),
+          ...(request.events && { events: request.events }),
+        });
+        if (outcome.ran.length > 0) {
+          await runner.run(
+            appendFile(join(meta, RESET_LOG), resetLogLine(plan, keep, hostname(), new Date())),
+          );
+        }
+        return { plan, lun: where, ran: outcome.ran, dryRun: false, drift: drifts };
       });
-      return { plan, lun: where, ran: outcome.ran, dryRun: false, drift: drifts };
     });
   } finally {
     release();

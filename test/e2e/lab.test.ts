@@ -451,7 +451,8 @@ describe('one lab, from lab run to lab down', () => {
   }, 600_000);
 
   test("reset from the menu's Recovery entry: node02's drift is listed, its layer replaced by a factory one that keeps /root; no other volume changes; node02 boots healthy", async () => {
-    const others = ['node_node01', 'node_node03', 'img_node', 'shared_home', 'vl_meta'];
+    // vl_meta is not among them: a reset holds it (the cluster's reset lock) and logs itself there
+    const others = ['node_node01', 'node_node03', 'img_node', 'shared_home'];
     const before = await volumeHashes(dir, others);
     const drift = await onInstaller(dir, ['virtualinux', 'drift', '--spec', SPEC, 'node02']);
     expect(drift.exitCode, drift.stdout).toBe(0);
@@ -507,6 +508,42 @@ describe('one lab, from lab run to lab down', () => {
     // the blade's layer has its name, size and tags again; nothing else on the LUN changed
     expect(await inspect(dir)).toEqual(clean);
     expect(await volumeHashes(dir, others)).toEqual(before);
+
+    // again from blade B (node01) while A (node02) is off: the virtualinux command the install put
+    // on VLBOOT, the cluster's spec from there, the LUN through the session that holds B's root
+    const shared = ['img_node', 'shared_home', 'node_node03'];
+    const sharedBefore = await volumeHashes(dir, shared);
+    const [node01] = await labBoot(labContextFor(dir), ['node01']);
+    if (!node01) throw new Error('node01 did not start');
+    try {
+      await node01.waitFor(/^node01 login:/m, 900_000);
+      // B's own files, by checksum (its layer itself changes as it runs: logs, timers)
+      const filesOfB = [
+        'sh',
+        '-c',
+        'find /etc /root /usr/local -xdev -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum',
+      ];
+      const bBefore = (await onBlade(dir, 'node01', filesOfB)).stdout;
+      const fromB = await onBlade(
+        dir,
+        'node01',
+        ['sh', '-c', 'virtualinux drift node02 && virtualinux reset --keep-data --yes node02'],
+        900,
+      );
+      expect(fromB.exitCode, fromB.stdout).toBe(0);
+      expect(fromB.stdout).toContain(
+        `SAN: already logged in to ${spec.san.target} at 10.0.2.2:3260: that session is used`,
+      );
+      // what the reset from the DVD kept is node02's drift now
+      expect(fromB.stdout).toMatch(/^ {2}added +file +\/root\/notes$/m);
+      expect(fromB.stdout).toMatch(/^node02 reset to factory state on /m);
+      expect(fromB.stdout).not.toMatch(STACK);
+      expect((await onBlade(dir, 'node01', filesOfB)).stdout).toBe(bBefore);
+    } finally {
+      await node01.stop();
+    }
+    expect(await volumeHashes(dir, shared)).toEqual(sharedBefore);
+    expect(await inspect(dir)).toEqual(clean);
 
     const [node02] = await labBoot(labContextFor(dir), ['node02']);
     if (!node02) throw new Error('node02 did not start');
