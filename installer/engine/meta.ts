@@ -15,8 +15,14 @@ export interface MetaContent {
   hash: string;
 }
 
-/** the spec as vl_meta and VLBOOT keep it: defaults filled in, secrets only where they are (file:, env:) */
-export const specJson = (spec: Spec) => `${JSON.stringify(spec, null, 2)}\n`;
+/**
+ * The spec as vl_meta and VLBOOT keep it: defaults filled in, secrets only where they are (file:,
+ * env:), and loadable again as a cluster.yaml (JSON is YAML): portals as written, ADDRESS:PORT
+ */
+export const specJson = (spec: Spec) => {
+  const portals = spec.san.portals.map((p) => `${p.address}:${p.port}`);
+  return `${JSON.stringify({ ...spec, san: { ...spec.san, portals } }, null, 2)}\n`;
+};
 
 /** the spec as vl_meta keeps it, and the report of what the install lays out */
 export function metaContent(spec: Spec, layout: TargetLayout, images: Record<string, Manifest>): MetaContent {

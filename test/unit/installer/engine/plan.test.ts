@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { formatCommand } from '../../../../core/exec/command.ts';
 import { Secrets } from '../../../../core/exec/secrets.ts';
+import { checkSpecText } from '../../../../core/spec/load.ts';
 import type { Spec } from '../../../../core/spec/schema.ts';
 import { type LunObservation, parseLunObservation } from '../../../../installer/engine/observation.ts';
 import { type InstallOptions, type InstallPlan, planInstall } from '../../../../installer/engine/plan.ts';
@@ -325,8 +326,11 @@ describe('vl_meta', () => {
     return JSON.parse(String(command?.stdin));
   };
 
-  test('keeps the spec as loaded, defaults filled in', () => {
-    expect(written('cluster.json')).toEqual(JSON.parse(JSON.stringify(spec)));
+  test('keeps the spec as loaded, defaults filled in, and loadable again: it checks to the same spec', () => {
+    const kept = written('cluster.json');
+    expect(kept.san.portals).toEqual(['10.0.2.2:3260']);
+    const again = checkSpecText(`${JSON.stringify(kept)}\n`);
+    expect(again.ok && again.spec).toEqual(spec);
   });
 
   test('keeps the install report: volumes, images by sha256, blades with their boot parameters', () => {
