@@ -377,6 +377,14 @@ describe('one lab, from lab run to lab down', () => {
     const installed = labSpec(labPaths(dir).spec).spec;
     expect(installed.access.sshKeys).toEqual([readFileSync(`${labPaths(dir).sshKey}.pub`, 'utf8').trim()]);
     expect(files.get('/virtualinux/authorized_keys')?.sha256).toBe(sha256(renderAuthorizedKeys(installed)));
+    // the blades' virtualinux command: the DVD's Node and installer, and the spec they use by default
+    for (const path of [
+      '/virtualinux/runtime/node',
+      '/virtualinux/runtime/installer.mjs',
+      '/virtualinux/cluster.json',
+    ]) {
+      expect(files.has(path), `${path} on VLBOOT: ${[...files.keys()].join(' ')}`).toBe(true);
+    }
     // the VG, read by the host's LVM from a loop device: tagged with the cluster, every volume there
     expect(clean.volumeGroups).toHaveLength(1);
     const [vg] = clean.volumeGroups;
