@@ -456,15 +456,17 @@ export async function currentSession(
   };
 }
 
-/**
- * Logs in to the spec's target and returns the LUN's device; a session already open is used as it
- * is (currentSession). Every portal is asked first, so that an unreachable one is reported even
- * when another answers.
- */
+/** the LUN's device: through the session already open (currentSession), else a new login (loginSan) */
 export async function connectSan(options: ConnectOptions): Promise<SanSession> {
+  return (await currentSession(options.spec, options.runner, options.say, options.root)) ?? loginSan(options);
+}
+
+/**
+ * Logs in to the spec's target and returns the LUN's device. Every portal is asked first, so that
+ * an unreachable one is reported even when another answers.
+ */
+export async function loginSan(options: ConnectOptions): Promise<SanSession> {
   const { spec, runner, say, chap, root = '/' } = options;
-  const current = await currentSession(spec, runner, say, root);
-  if (current) return current;
   const portals = portalsOf(spec);
   const initiator = installerInitiatorName(spec);
   await configureInitiator(

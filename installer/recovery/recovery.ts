@@ -35,7 +35,7 @@ import {
 import { DEFAULT_MEDIUM, readImageManifests } from '../engine/install.ts';
 import type { LunObservation } from '../engine/observation.ts';
 import { observeLun } from '../engine/observe.ts';
-import { bringUpSif, type ChapSecrets, connectSan, currentSession, disconnectSan } from '../engine/san.ts';
+import { bringUpSif, type ChapSecrets, currentSession, disconnectSan, loginSan } from '../engine/san.ts';
 import { type DriftEntry, driftOf, opaqueDirsCommand, parseOpaqueDirs, summariseDrift } from './drift.ts';
 import { layerHolder, parseMmpInfo } from './holders.ts';
 import { keptPaths, type LayerHolder, planReset, type ResetPlan, selectedBlades } from './reset.ts';
@@ -61,7 +61,7 @@ async function withLun<T>(
   let session = await currentSession(spec, runner, say);
   if (!session) {
     await bringUpSif({ spec, runner, say, ...(access.sifAddress && { address: access.sifAddress }) });
-    session = await connectSan({ spec, runner, say, ...(access.chap && { chap: access.chap }) });
+    session = await loginSan({ spec, runner, say, ...(access.chap && { chap: access.chap }) });
   }
   try {
     const lun = await observeLun(session.device, runner);
@@ -78,6 +78,12 @@ export async function readHolder(spec: Spec, blade: Blade, runner: Runner): Prom
   return runAround(runner, [activate(vg, layer)], () => layerHolder(lvPath(vg, layer), runner), [
     deactivate(vg, layer),
   ]);
+}
+
+/** readHolder, saying so first: MMP's wait makes it take a few seconds */
+function watchHolder(spec: Spec, blade: Blade, runner: Runner, say: (line: string) => void) {
+  say(`${blade.name}: is its layer in use? (multi-mount protection watches it for a few seconds)`);
+  return readHolder(spec, blade, runner);
 }
 
 /** what a blade changed: its layer and the golden image mounted read-only (no journal replay, no MMP) */
@@ -114,7 +120,6 @@ export async function readDrift(
   );
 }
 
-/** "12 added (3.4 MiB), 2 changed (1.0 KiB), 1 deleted": one line of what a layer holds */
 /**
  * The drift of each blade's layer, except those multi-mount protection shows in use (`unread`):
  * ext4 that another machine writes cannot be read consistently from here; a read-only mount of it
@@ -136,6 +141,7 @@ export async function readDrifts(
   return { drifts, unread };
 }
 
+/** "12 added (3.4 MiB), 2 changed (1.0 KiB), 1 deleted": one line of what a layer holds */
 export function describeDrift(entries: DriftEntry[]): string {
   if (entries.length === 0) return 'nothing: it is in factory state';
   const summary = summariseDrift(entries);
@@ -182,8 +188,7 @@ export async function drift(access: SanAccess & { node: string; workDir?: string
     const layer = bladeVolume(blade);
     if (!lun.volumeGroups.some((vg) => vg.logicalVolumes.some((lv) => lv.name === layer)))
       throw new UserError(`${blade.name} has no layer (${layer}): nothing to compare`, 'a reset makes one');
-    access.say(`${blade.name}: is its layer in use? (multi-mount protection watches it for a few seconds)`);
-    const holder = await readHolder(access.spec, blade, access.runner);
+    const holder = await watchHolder(access.spec, blade, access.runner, access.say);
     if (holder.held) {
       throw new UserError(
         `${blade.name} is running: its layer ${layer} is mounted${holder.by ? ` by ${holder.by}` : ''}, and a filesystem another machine writes cannot be read consistently from here`,
@@ -291,8 +296,7 @@ export async function reset(request: ResetRequest): Promise<ResetResult> {
       for (const planned of blades) {
         const [blade] = selectedBlades(spec, [planned.name], false);
         if (!blade || !layers.has(planned.layer)) continue;
-        say(`${planned.name}: is its layer in use? (multi-mount protection watches it for a few seconds)`);
-        holders[planned.layer] = await readHolder(spec, blade, runner);
+        holders[planned.layer] = await watchHolder(spec, blade, runner, say);
         present.push(blade);
       }
       // a running blade is refused before its layer is read (readDrifts)
