@@ -25,15 +25,22 @@ export const powerCommand = (action: PowerAction): Command => ({
 const stopSignals = ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const;
 const ignore = () => {};
 
+/** how a program on the console ended: its exit status as a shell's `$?` gives it, and the signal that killed it */
+export interface Ended {
+  status: number;
+  signal?: NodeJS.Signals;
+  pid?: number;
+}
+
 /**
  * Runs the shell with the console as its stdin/stdout/stderr. This is the one process the
  * installer does not start through the runner: the runner captures output, and a shell needs the
  * terminal itself.
  */
-export function runInteractive(command: Command): Promise<number> {
+export function runInteractive(command: Command): Promise<Ended> {
   // like system(3): the shell's Ctrl-C is for the shell, not for the installer waiting on it
   for (const signal of stopSignals) process.on(signal, ignore);
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<Ended>((resolve, reject) => {
     const child = spawn(command.tool, command.args, {
       stdio: 'inherit',
       ...(command.env && { env: { ...process.env, ...command.env } }),
@@ -42,10 +49,61 @@ export function runInteractive(command: Command): Promise<number> {
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(new UserError(`could not start ${command.tool}: ${error.code ?? error.message}`)),
     );
-    child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+    child.once('exit', (code, signal) =>
+      resolve({
+        status: code ?? 128 + signalNumber(signal),
+        ...(signal && { signal }),
+        ...(child.pid !== undefined && { pid: child.pid }),
+      }),
+    );
   }).finally(() => {
     for (const signal of stopSignals) process.off(signal, ignore);
   });
+}
+
+/** the most the console is given of the kernel's log about one crash */
+const KERNEL_LINES = 40;
+
+/**
+ * What the kernel logged about process `pid` (dmesg's text): from the first line that names it
+ * (`node[1234]: segfault at ...`, or `PID: 1234` in a fatal signal's register dump) on: the lines
+ * after it (the code bytes, the registers) do not name it.
+ */
+export function kernelLinesAbout(dmesg: string, pid: number): string[] {
+  const lines = dmesg.split('\n').filter((line) => line.trim() !== '');
+  const names = new RegExp(`\\[${pid}\\]|\\bPID: ${pid}\\b`);
+  let first = lines.findIndex((line) => names.test(line));
+  if (first < 0) return [];
+  // a fatal signal's dump (print-fatal-signals) says which signal on the line before the one with the PID
+  if (/potentially unexpected fatal signal/.test(lines[first - 1] ?? '')) first -= 1;
+  return lines.slice(first, first + KERNEL_LINES);
+}
+
+/**
+ * When a signal killed a program the menu ran, the console says so, with what the kernel logged
+ * about it (the faulting address, the instruction, the code bytes): a native crash leaves nothing
+ * else behind, and the serial console's log is what gets attached to a report.
+ */
+export async function sayKilled(what: string, ended: Ended, runner: Runner, write: (text: string) => void) {
+  if (!ended.signal) return;
+  let lines: string[] = [];
+  if (ended.pid !== undefined) {
+    try {
+      lines = kernelLinesAbout((await runner.run({ tool: 'dmesg', args: [] })).stdout, ended.pid);
+    } catch {
+      // no kernel log to read (dmesg missing or refused): the signal is still said
+    }
+  }
+  write(
+    [
+      '',
+      `${what} was killed by ${ended.signal} (exit status ${ended.status}); this is a bug: please report it with this console's log.`,
+      ...(lines.length > 0
+        ? ["The kernel's log from the crash on:", ...lines.map((line) => `  ${line}`)]
+        : ['The kernel logged nothing about it.']),
+      '',
+    ].join('\n'),
+  );
 }
 
 /**
@@ -109,10 +167,15 @@ export async function recoveryCommand(live: LiveBoot, runner: Runner): Promise<C
 }
 
 export function liveMachine(runner: Runner, live: LiveBoot): InstallerMachine {
+  const interactive = async (what: string, command: Command) => {
+    const ended = await runInteractive(command);
+    await sayKilled(what, ended, runner, (text) => process.stdout.write(text));
+    return ended.status;
+  };
   return {
-    shell: () => runInteractive(rootShell),
-    guided: async () => runInteractive(await guidedCommand(live, runner)),
-    recovery: async () => runInteractive(await recoveryCommand(live, runner)),
+    shell: () => interactive('The shell', rootShell),
+    guided: async () => interactive('The guided installer', await guidedCommand(live, runner)),
+    recovery: async () => interactive('Recovery', await recoveryCommand(live, runner)),
     unattended: async () => {
       const result = await runUnattended({ ...live, runner, write: (text) => process.stdout.write(text) });
       const file = unattendedResultFile(live.root);

@@ -60,6 +60,7 @@ const packages: Record<string, string> = {
   blkid: 'util-linux',
   dmsetup: 'dmsetup',
   wipefs: 'util-linux',
+  dmesg: 'util-linux',
   'qemu-system-x86_64': 'qemu-system-x86',
   'qemu-img': 'qemu-utils',
   dnsmasq: 'dnsmasq-base',

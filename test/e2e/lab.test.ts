@@ -158,8 +158,9 @@ async function walkToReview(screens: SerialScreens): Promise<void> {
  * After a test failed in one of the menu's entries: Ctrl-C leaves it (a question, the guided
  * installer's "Leave?"), and `s` gives the root shell back, so that the tests after it, which type
  * into that shell (`lab exec`), test what they test. Best effort: the first error is the one told.
+ * Then what a crash of the guided installer left is printed: its report, the kernel's lines, memory.
  */
-async function backToShell(screens: SerialScreens): Promise<void> {
+async function backToShell(dir: string, screens: SerialScreens): Promise<void> {
   const { ctrlC } = SERIAL_KEYS;
   try {
     await screens.keys(ctrlC);
@@ -172,7 +173,15 @@ async function backToShell(screens: SerialScreens): Promise<void> {
     await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
   } catch {
     // the console is somewhere else: the next test says where
+    return;
   }
+  // a crash of the guided installer leaves its report (a JS error) or the kernel's lines (a signal)
+  const evidence = await onInstaller(dir, [
+    'sh',
+    '-c',
+    'cat /tmp/virtualinux-crash-*.txt 2>/dev/null; dmesg | grep -A30 -E "segfault|fatal signal|Out of memory" | tail -60; free -m',
+  ]);
+  console.log(`lab.test: after the failure, on the installer:\n${evidence.stdout}`);
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -439,7 +448,7 @@ describe('one lab, from lab run to lab down', () => {
       await screens.keys('s');
       await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
     } catch (error) {
-      await backToShell(screens);
+      await backToShell(dir, screens);
       throw error;
     }
   }, 1_200_000);
@@ -510,7 +519,7 @@ describe('one lab, from lab run to lab down', () => {
       await screens.keys('s');
       await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
     } catch (error) {
-      await backToShell(screens);
+      await backToShell(dir, screens);
       throw error;
     }
     // the blade's layer has its name, size and tags again; nothing else on the LUN changed
@@ -690,7 +699,7 @@ describe('one lab, from lab run to lab down', () => {
       await screens.keys('s');
       await screens.shows(/Root shell[\s\S]*# $/m, 60_000);
     } catch (error) {
-      await backToShell(screens);
+      await backToShell(dir, screens);
       throw error;
     }
     expect(installer.serialLog()).not.toContain(readFileSync(labPaths(dir).chapSecret, 'utf8').trim());
