@@ -33,6 +33,7 @@ import { San } from './screens/san.tsx';
 import { PRODUCT, Welcome } from './screens/welcome.tsx';
 import { imageOffers, initialState, type Request, type State } from './state.ts';
 import { type Theme, ThemeContext, themeFor, useTheme } from './theme.ts';
+import type { KeptWalk } from './walk.ts';
 
 export type { EnginePort } from './port.ts';
 
@@ -54,6 +55,10 @@ export interface AppProps {
   onShell?: () => number | undefined;
   /** the administrator leaves the installer (after the install, or when asked) */
   onExit?: () => void;
+  /** the answers so far, each time they or the screen change: the wiring keeps them (walk.ts) */
+  onWalk?: (state: State) => void;
+  /** the walk of a guided installer that died, which `initial` was made from: Welcome says so */
+  resumed?: KeptWalk;
 }
 
 type Dispatch = (intent: Intent) => void;
@@ -260,11 +265,12 @@ function problemsOf(state: State): Partial<Record<ItemId, readonly string[]>> {
 interface ScreenProps {
   state: State;
   version: string;
+  resumed?: KeptWalk | undefined;
   width: number;
   height: number;
 }
 
-function CurrentScreen({ state, version, ...size }: ScreenProps) {
+function CurrentScreen({ state, version, resumed, ...size }: ScreenProps) {
   const form = {
     ...size,
     focus: state.focus,
@@ -276,7 +282,7 @@ function CurrentScreen({ state, version, ...size }: ScreenProps) {
   const clusterName = state.spec.cluster.name ?? '';
   switch (state.screen) {
     case 'welcome':
-      return <Welcome version={version} {...form} />;
+      return <Welcome version={version} {...(resumed && { resumed })} {...form} />;
     case 'network':
       return (
         <Network
@@ -397,6 +403,10 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (props.importText) dispatch({ type: 'import-offered', ...props.importText });
   }, [props.importText, dispatch]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: kept when the answers or the screen change, not on every render
+  useEffect(() => {
+    latest.current.onWalk?.(current());
+  }, [state.spec, state.screen, current]);
   // One reader for every key, and it reads the model as the intents before it left it: keys typed
   // faster than React renders (a paste, a fast serial line) each meet the state they follow.
   useInput((input, key) => {
@@ -421,7 +431,13 @@ export function App(props: AppProps) {
         {state.overlay === 'help' ? (
           <Help screen={state.screen} width={columns} />
         ) : (
-          <CurrentScreen state={state} version={props.version} width={columns} height={height} />
+          <CurrentScreen
+            state={state}
+            version={props.version}
+            resumed={props.resumed}
+            width={columns}
+            height={height}
+          />
         )}
         <Box flexGrow={1} />
         <Elsewhere lines={elsewhere} />

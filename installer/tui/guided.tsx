@@ -24,6 +24,7 @@ import { InstallEnginePort } from './engine-port.ts';
 import type { EnginePort } from './port.ts';
 import { seededState, type WrittenSpec } from './seed.ts';
 import type { State } from './state.ts';
+import { dropWalk, keepWalk, LIVE_WALK_FILE, readKeptWalk, walkOf } from './walk.ts';
 
 export interface GuidedInvocation {
   specFile?: string;
@@ -32,6 +33,8 @@ export interface GuidedInvocation {
   /** --enlist: offer the MACs of blades that ask DHCP on the cluster network */
   enlist?: boolean;
   dryRun: boolean;
+  /** where the answers are kept while it runs; default: LIVE_WALK_FILE */
+  walkFile?: string;
   /** where the DVD is mounted */
   medium: string;
   stdin: NodeJS.ReadStream;
@@ -96,6 +99,8 @@ export interface Dialogue extends Pick<GuidedInvocation, 'dryRun' | 'stdin' | 's
   importText?: { label: string; text: string };
   /** starts hearing blades' DHCP requests; each new MAC is offered on the Cluster screen */
   enlist?: (onMac: (mac: string) => void) => Promise<Enlisting>;
+  /** where the answers so far are kept while it runs (walk.ts); a walk found there is the start */
+  walkFile?: string;
 }
 
 /** the terminal cleared, the cursor home */
@@ -122,7 +127,14 @@ function shellOn(dialogue: Pick<Dialogue, 'stdin' | 'stdout' | 'shell'>): number
 
 /** resolves to the exit code when the administrator leaves: 1 when an install started and did not finish */
 export async function guide(dialogue: Dialogue): Promise<number> {
-  const { port, dryRun, env, initial, importText } = dialogue;
+  const { port, dryRun, env, importText, walkFile } = dialogue;
+  // a guided installer that died left its answers: they are the start, the secret as the boot gave it
+  const kept = walkFile === undefined ? undefined : readKeptWalk(walkFile);
+  const initial = kept
+    ? seededState(kept.spec, dialogue.images, dialogue.initial?.values.secret ?? '')
+    : dialogue.initial;
+  const keep =
+    walkFile === undefined ? undefined : (state: State) => keepWalk(walkFile, walkOf(state, new Date()));
   const ending: Ending = { reviewed: false, failed: false };
   const enlisted: string[] = [];
   const dialogueOn = () => (
@@ -134,6 +146,8 @@ export async function guide(dialogue: Dialogue): Promise<number> {
       enlisted={[...enlisted]}
       {...(importText && { importText })}
       {...(initial && { initial })}
+      {...(kept && { resumed: kept })}
+      {...(keep && { onWalk: keep })}
       {...(env && { env })}
     />
   );
@@ -155,6 +169,8 @@ export async function guide(dialogue: Dialogue): Promise<number> {
   );
   try {
     await app.waitUntilExit();
+    // left, or installed: the next start is a new walk
+    if (walkFile !== undefined) dropWalk(walkFile);
   } finally {
     await enlisting?.close();
   }
@@ -183,6 +199,8 @@ export function runGuided(invocation: GuidedInvocation): Promise<number> {
     ...(seed && { initial: seed.state }),
     ...(importText && { importText }),
     ...(enlist && { enlist: (onMac: (mac: string) => void) => port.enlist(onMac) }),
+    // a dry run writes nothing, its walk neither
+    ...(!invocation.dryRun && { walkFile: invocation.walkFile ?? LIVE_WALK_FILE }),
   });
 }
 

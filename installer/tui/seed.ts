@@ -15,15 +15,24 @@ export type WrittenSpec = z.input<typeof Spec>;
 
 const listed = (items: readonly string[] | undefined) => (items ?? []).join(', ');
 
-/** `secret`: the CHAP secret the spec points to, when it could be read; else it is typed on the SAN screen */
-export function seededState(written: WrittenSpec, dvd: Record<string, Manifest> = {}, secret = ''): State {
+/**
+ * `secret`: the CHAP secret the spec points to, when it could be read; else it is typed on the SAN
+ * screen. The spec may be incomplete (a kept walk, walk.ts): what it lacks is left empty.
+ */
+export function seededState(
+  written: Partial<WrittenSpec>,
+  dvd: Record<string, Manifest> = {},
+  secret = '',
+): State {
   const start = initialState(dvd);
-  const { cluster, san, fabric = {}, network = {}, nodes, images = {} } = written;
+  const { fabric = {}, network = {}, nodes = [], images = {} } = written;
+  const cluster: Partial<WrittenSpec['cluster']> = written.cluster ?? {};
+  const san: Partial<WrittenSpec['san']> = written.san ?? {};
   const seeded: State = {
     ...start,
     values: {
       ...start.values,
-      'cluster.name': cluster.name,
+      'cluster.name': cluster.name ?? '',
       'cluster.domain': cluster.domain ?? '',
       'network.cidr': network.cidr ?? start.values['network.cidr'],
       'san.portals': listed(san.portals),

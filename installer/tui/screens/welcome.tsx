@@ -1,6 +1,8 @@
 /** The first screen: what the installer is, what it will do, and the keys. */
 import { Box, Text } from 'ink';
+import { SCREEN_TITLES } from '../fields.ts';
 import { useTheme } from '../theme.ts';
+import type { KeptWalk } from '../walk.ts';
 import { Button, type FormProps } from './widgets.tsx';
 
 export const PRODUCT = 'VirtuaLinux installer';
@@ -16,9 +18,14 @@ const STEPS: readonly [string, string][] = [
 
 export interface WelcomeProps extends Pick<FormProps, 'width' | 'height'> {
   version: string;
+  /** the walk of a guided installer that stopped without leaving: its answers are filled in */
+  resumed?: Pick<KeptWalk, 'screen' | 'at'>;
 }
 
-export function Welcome({ version, ...form }: WelcomeProps) {
+/** `2026-11-29T14:02:07.123Z` as `14:02 UTC`: the live system's clock is UTC */
+const timeOf = (iso: string) => `${iso.slice(11, 16)} UTC`;
+
+export function Welcome({ version, resumed, ...form }: WelcomeProps) {
   const { style } = useTheme();
   const title = `${PRODUCT} ${version}`;
   return (
@@ -40,6 +47,11 @@ export function Welcome({ version, ...form }: WelcomeProps) {
       </Text>
       <Text wrap="truncate-end">{'      ? help    ! shell (root)   Ctrl-C quit'}</Text>
       <Text> </Text>
+      {resumed && (
+        <Text wrap="wrap" {...style('warning')}>
+          {`The guided installer stopped at ${timeOf(resumed.at)} on the ${SCREEN_TITLES[resumed.screen]} screen without being left: its answers are filled in (the CHAP secret as the boot gave it). Discover asks the SAN again.`}
+        </Text>
+      )}
       <Button label="Begin" focused />
     </Box>
   );

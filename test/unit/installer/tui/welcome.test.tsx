@@ -52,3 +52,21 @@ test.each([SERIAL, LARGE])('it fits a %o terminal', async (size) => {
   expect(terminal.lastFrame()).toContain('VirtuaLinux installer 0.1.0');
   expect(terminal.lastFrame()).toContain('[ Begin ]');
 });
+
+test.each([SERIAL, LARGE])(
+  'resumed after a guided installer died, it says when and where, and still fits a %o terminal',
+  async (size) => {
+    const resumed = { screen: 'cluster' as const, spec: {}, at: '2026-11-29T14:02:07.123Z' };
+    const terminal = renderOn(
+      <App port={new RecordedPort()} version="0.1.0" env={{}} resumed={resumed} />,
+      size,
+    );
+    await settle();
+    expectFits(terminal.lastFrame(), size);
+    const said = terminal.lastFrame().replace(/\s+/g, ' ');
+    expect(said).toContain(
+      'The guided installer stopped at 14:02 UTC on the Cluster screen without being left',
+    );
+    expect(terminal.lastFrame()).toContain('[ Begin ]');
+  },
+);

@@ -1,0 +1,117 @@
+/**
+ * The guided installer's walk kept while it runs (walk.ts): what is kept (never the secret), how it
+ * is read back, and guide() as wired: a walk left by a guided installer that died is the next
+ * start, with Welcome saying so; leaving drops it.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { guide } from '../../../../installer/tui/guided.tsx';
+import { dropWalk, type KeptWalk, keepWalk, readKeptWalk, walkOf } from '../../../../installer/tui/walk.ts';
+import { IMAGES, RecordedPort, SECRET, walkTo } from './fixtures.ts';
+import { KEY, plain, Screen, StdinStub, settle, until } from './terminal.tsx';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function walkFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vl-walk-'));
+  dirs.push(dir);
+  return join(dir, 'run/virtualinux/guided-walk.json');
+}
+
+const AT = new Date('2026-11-29T14:02:07.123Z');
+
+test('the walk is the spec the screens made and the screen reached; the secret is never in it', () => {
+  const walk = walkOf(walkTo('images'), AT);
+  expect(walk.screen).toBe('images');
+  expect(walk.at).toBe('2026-11-29T14:02:07.123Z');
+  expect(walk.spec.cluster?.name).toBe('lab');
+  expect(walk.spec.nodes).toEqual([{ name: 'node[01-03]', mac: '52:54:00:42:00:01' }]);
+  expect(walk.spec.san?.chap).toEqual({ user: 'lab', secret: 'file:/etc/virtualinux/chap.secret' });
+  expect(JSON.stringify(walk)).not.toContain(SECRET);
+  // the install's progress and Done are the Review's walk: a restart goes through the Review again
+  expect(walkOf({ ...walkTo('review'), screen: 'progress' }, AT).screen).toBe('review');
+  expect(walkOf({ ...walkTo('review'), screen: 'done' }, AT).screen).toBe('review');
+});
+
+test('kept through a rename with mode 0600, read back as kept; a file that is not a walk is no walk', () => {
+  const file = walkFile();
+  expect(readKeptWalk(file)).toBeUndefined();
+  const walk = walkOf(walkTo('cluster'), AT);
+  keepWalk(file, walk);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  expect(readKeptWalk(file)).toEqual(walk);
+  for (const text of [
+    '{"screen":',
+    '[]',
+    '{"screen":"done","spec":{},"at":"x"}',
+    '{"screen":"san","spec":[],"at":"x"}',
+  ]) {
+    writeFileSync(file, text);
+    expect(readKeptWalk(file)).toBeUndefined();
+  }
+  dropWalk(file);
+  dropWalk(file);
+  expect(readKeptWalk(file)).toBeUndefined();
+  // where nothing can be written (a file stands where its directory would be): the dialogue goes on
+  writeFileSync(file, '');
+  expect(() => keepWalk(join(file, 'below-a-file.json'), walk)).not.toThrow();
+});
+
+function dialogue(file: string, initial = walkTo('network')) {
+  const stdin = new StdinStub();
+  const screen = new Screen(80, 24);
+  const exit = guide({
+    port: Object.assign(new RecordedPort(), { reviewedTranscript: () => [] }),
+    dryRun: false,
+    images: IMAGES,
+    initial,
+    walkFile: file,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stdout: screen as unknown as NodeJS.WriteStream,
+    out: { write: () => {} },
+    env: {},
+  });
+  const frame = () => plain(screen.frames.at(-1) ?? '');
+  return { stdin, exit, frame };
+}
+
+async function leave(stdin: StdinStub, exit: Promise<number>) {
+  stdin.write(KEY.ctrlC);
+  await settle();
+  stdin.write('y');
+  expect(await exit).toBe(0);
+}
+
+test('guide() keeps the walk as it goes; a second start from it says so on Welcome and has its answers; leaving drops it', async () => {
+  const file = walkFile();
+  const first = dialogue(file, walkTo('cluster'));
+  await until(() => expect(readKeptWalk(file)?.screen).toBe('cluster'));
+  // typed on the Cluster screen: kept at once
+  first.stdin.write('lab');
+  await until(() => expect(readKeptWalk(file)?.spec.cluster?.name).toBe('lab'));
+  expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
+  const kept = readKeptWalk(file) as KeptWalk;
+  // the first one "dies" here: its walk stays as it was, and a new start finds it
+  const second = dialogue(file, walkTo('network'));
+  await until(() => expect(second.frame()).toContain('The guided installer stopped at'));
+  const welcome = second.frame().replace(/\s+/g, ' ');
+  expect(welcome).toContain(
+    `stopped at ${kept.at.slice(11, 16)} UTC on the Cluster screen without being left`,
+  );
+  expect(welcome).toContain('the CHAP secret as the boot gave it');
+  // its answers are filled in: Welcome, then Network (its interface chosen), SAN (portals, user)
+  second.stdin.write(KEY.enter);
+  await until(() => expect(second.frame()).toContain('1/5 Network'));
+  second.stdin.write(KEY.shiftTab);
+  await settle();
+  second.stdin.write(KEY.enter);
+  await until(() => expect(second.frame()).toContain('2/5 SAN'));
+  expect(second.frame()).toMatch(/CHAP user +lab/);
+  await leave(second.stdin, second.exit);
+  expect(readKeptWalk(file)).toBeUndefined();
+  await leave(first.stdin, first.exit);
+});
