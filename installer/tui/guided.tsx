@@ -24,7 +24,7 @@ import { InstallEnginePort } from './engine-port.ts';
 import type { EnginePort } from './port.ts';
 import { seededState, type WrittenSpec } from './seed.ts';
 import type { State } from './state.ts';
-import { dropWalk, keepWalk, LIVE_WALK_FILE, readKeptWalk, walkOf } from './walk.ts';
+import { consoleName, dropWalk, keepWalk, liveWalkFile, readKeptWalk, walkOf } from './walk.ts';
 
 export interface GuidedInvocation {
   specFile?: string;
@@ -33,7 +33,7 @@ export interface GuidedInvocation {
   /** --enlist: offer the MACs of blades that ask DHCP on the cluster network */
   enlist?: boolean;
   dryRun: boolean;
-  /** where the answers are kept while it runs; default: LIVE_WALK_FILE */
+  /** where the answers are kept while it runs; default: liveWalkFile of this terminal */
   walkFile?: string;
   /** where the DVD is mounted */
   medium: string;
@@ -200,7 +200,7 @@ export function runGuided(invocation: GuidedInvocation): Promise<number> {
     ...(importText && { importText }),
     ...(enlist && { enlist: (onMac: (mac: string) => void) => port.enlist(onMac) }),
     // a dry run writes nothing, its walk neither
-    ...(!invocation.dryRun && { walkFile: invocation.walkFile ?? LIVE_WALK_FILE }),
+    ...(!invocation.dryRun && { walkFile: invocation.walkFile ?? liveWalkFile(consoleName()) }),
   });
 }
 

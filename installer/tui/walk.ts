@@ -5,7 +5,7 @@
  * it, or an install it finished, drops them. On the live system the file is in /run (RAM): a
  * reboot forgets it, as it forgets the install's own work directory.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
 import { specYaml } from './draft.ts';
@@ -13,8 +13,23 @@ import { type ScreenId, WIZARD } from './fields.ts';
 import type { WrittenSpec } from './seed.ts';
 import type { State } from './state.ts';
 
-/** where the live system keeps the walk of the guided installer that runs on it */
-export const LIVE_WALK_FILE = '/run/virtualinux/guided-walk.json';
+/**
+ * where the live system keeps the walk of the guided installer on a console (one may run on each:
+ * the menu's `i`): `/run/virtualinux/guided-walk-ttyS0.json`; without a terminal's name, one file
+ */
+export function liveWalkFile(tty: string | undefined): string {
+  return `/run/virtualinux/guided-walk${tty ? `-${tty.replaceAll('/', '-')}` : ''}.json`;
+}
+
+/** the terminal on stdin as /dev names it (`ttyS0`, `pts/3`), where /proc tells */
+export function consoleName(): string | undefined {
+  try {
+    const link = readlinkSync('/proc/self/fd/0');
+    return link.startsWith('/dev/') ? link.slice('/dev/'.length) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface KeptWalk {
   /** the furthest wizard screen reached: what the administrator had got to */

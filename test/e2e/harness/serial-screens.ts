@@ -4,6 +4,24 @@
  * a frame by erasing lines and writing it again; colours sit inside lines).
  */
 import type { LabVm } from '../../../lab/machines.ts';
+import type { Vm } from '../../../lab/qemu.ts';
+
+/** what the screens need of a machine: a lab's (LabVm) or a bare QEMU one (serialConsoleOf) */
+export type SerialConsole = Pick<LabVm, 'name' | 'serialLog' | 'running'> & { send(text: string): unknown };
+
+/** a VM started by the QEMU harness, as a serial console */
+export function serialConsoleOf(vm: Vm): SerialConsole {
+  let exited = false;
+  void vm.exited.then(() => {
+    exited = true;
+  });
+  return {
+    name: vm.name,
+    serialLog: () => vm.serialLog(),
+    send: (text) => vm.send(text),
+    running: () => !exited,
+  };
+}
 
 // CSI sequences (cursor, erase, colours), charset designations, keypad modes, carriage returns
 const ESC = '\u001B';
@@ -18,12 +36,12 @@ export const SERIAL_KEYS = { enter: '\r', tab: '\t', shiftTab: '\u001B[Z', ctrlC
 export class SerialScreens {
   #from: number;
 
-  constructor(readonly vm: LabVm) {
+  constructor(readonly vm: SerialConsole) {
     this.#from = vm.serialLog().length;
   }
 
-  keys(text: string): Promise<void> {
-    return this.vm.send(text);
+  async keys(text: string): Promise<void> {
+    await this.vm.send(text);
   }
 
   /**

@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { guide } from '../../../../installer/tui/guided.tsx';
-import { dropWalk, type KeptWalk, keepWalk, readKeptWalk, walkOf } from '../../../../installer/tui/walk.ts';
+import {
+  dropWalk,
+  type KeptWalk,
+  keepWalk,
+  liveWalkFile,
+  readKeptWalk,
+  walkOf,
+} from '../../../../installer/tui/walk.ts';
 import { IMAGES, RecordedPort, SECRET, walkTo } from './fixtures.ts';
 import { KEY, plain, Screen, StdinStub, settle, until } from './terminal.tsx';
 
@@ -21,6 +28,12 @@ function walkFile(): string {
   dirs.push(dir);
   return join(dir, 'run/virtualinux/guided-walk.json');
 }
+
+test('on the live system each console keeps its own walk: the guided installer may run on two at once', () => {
+  expect(liveWalkFile('ttyS0')).toBe('/run/virtualinux/guided-walk-ttyS0.json');
+  expect(liveWalkFile('pts/3')).toBe('/run/virtualinux/guided-walk-pts-3.json');
+  expect(liveWalkFile(undefined)).toBe('/run/virtualinux/guided-walk.json');
+});
 
 const AT = new Date('2026-11-29T14:02:07.123Z');
 
