@@ -98,8 +98,22 @@ export function releaseAction(lun: LunObservation): Action {
   );
 }
 
-export function wipeAction(lun: LunObservation, contents: string[]): Action {
+/**
+ * The mounts an install that died (killed, powered off mid-way) left of this LUN's VirtuaLinux
+ * volumes where it mounts them (`WORKDIR/NAME`, `WORKDIR/VLBOOT`): they keep the VG busy. A VG is
+ * VirtuaLinux's when it holds vl_meta; VLBOOT is the partition of that name.
+ */
+function leftMounts(lun: LunObservation, workDir: string): Command[] {
+  const ours = lun.volumeGroups.filter((vg) => vg.logicalVolumes.some((lv) => lv.name === META_VOLUME));
+  return [
+    ...(lun.partitions.some((p) => p.name === BOOT_LABEL) ? [umountIfMounted(`${workDir}/${BOOT_LABEL}`)] : []),
+    ...ours.flatMap((vg) => vg.logicalVolumes.map((lv) => umountIfMounted(`${workDir}/${lv.name}`))),
+  ];
+}
+
+export function wipeAction(lun: LunObservation, contents: string[], workDir: string): Action {
   return action('wipe', `erase everything on ${lun.device}: ${contents.join('; ')}`, [
+    ...leftMounts(lun, workDir),
     // a VG with active volumes keeps its partition busy; so do mappings left by data gone from it
     ...lun.volumeGroups.map((vg) => vgDeactivate(vg.name)),
     ...strayMappings(lun).map(dmRemove),

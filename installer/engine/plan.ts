@@ -291,7 +291,7 @@ export function planInstall(spec: Spec, lun: LunObservation, options: InstallOpt
 
   const reinstall = ours && options.reinstall === true;
   const lunActions: Action[] = [
-    ...(wipe && owner.kind !== 'fresh' ? [wipeAction(lun, contents)] : []),
+    ...(wipe && owner.kind !== 'fresh' ? [wipeAction(lun, contents, places.workDir)] : []),
     ...(!(wipe && owner.kind !== 'fresh') && strayMappings(lun).length > 0 ? [releaseAction(lun)] : []),
     ...(seen.partitioned ? [] : [partitionAction(lun.device, layout)]),
     ...(seen.bootFormatted ? [] : [formatBootAction(bootPartition, layout.need.boot, layout.cluster)]),

@@ -126,6 +126,24 @@ describe('a foreign LUN', () => {
     );
   });
 
+  test("a wipe first unmounts the cluster's volumes where an install that died left them mounted: they would keep the VG busy", () => {
+    const wiped = plan('partial', { wipe: 'lab' });
+    const [wipe] = wiped.actions;
+    const lines = wipe?.commands.map((c) => [c.tool, ...c.args].join(' ')) ?? [];
+    const vgAt = lines.indexOf('vgchange -an vl_lab');
+    expect(lines.slice(0, vgAt)).toEqual([
+      'umount --quiet /run/virtualinux/install/VLBOOT',
+      ...(observed('partial').volumeGroups[0]?.logicalVolumes ?? []).map(
+        (lv) => `umount --quiet /run/virtualinux/install/${lv.name}`,
+      ),
+    ]);
+    expect(vgAt).toBeGreaterThan(2);
+    // "not mounted" is no failure: a wipe after a clean run unmounts nothing
+    expect(wipe?.commands[0]?.allowExitCodes).toEqual([32]);
+    // foreign data is not ours to unmount: its VG goes straight to vgchange -an
+    expect(plan('foreign', { wipe: 'lab' }).actions[0]?.commands[0]?.tool).toBe('vgchange');
+  });
+
   test('with --wipe and the cluster name, is erased first, then gets the whole layout', () => {
     const wiped = plan('foreign', { wipe: 'lab' });
     expect(wiped.verdict).toBe('wiped');
