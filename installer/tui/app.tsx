@@ -55,7 +55,7 @@ export interface AppProps {
   onShell?: () => number | undefined;
   /** the administrator leaves the installer (after the install, or when asked) */
   onExit?: () => void;
-  /** the answers so far, each time they or the screen change: the wiring keeps them (walk.ts) */
+  /** the answers so far, each time they or the screen change, before anything is carried out: the wiring keeps them (walk.ts) */
   onWalk?: (state: State) => void;
   /** the walk of a guided installer that died, which `initial` was made from: Welcome says so */
   resumed?: KeptWalk;
@@ -139,21 +139,27 @@ function carryOut(request: Request, carrier: Carrier, dispatch: Dispatch): void 
 function useModel(
   initial: () => State,
   carry: (request: Request, dispatch: Dispatch) => void,
+  /** the answers or the screen changed: called before any request is carried out (a `!` shell blocks) */
+  walked: (state: State) => void,
 ): [State, Dispatch, () => State] {
   const [first] = useState(initial);
   const model = useRef(first);
   const carrier = useRef(carry);
   carrier.current = carry;
+  const walker = useRef(walked);
+  walker.current = walked;
   const [state, setState] = useState(first);
   const dispatch = useCallback((intent: Intent) => {
-    const before = model.current.request?.seq ?? 0;
-    model.current = reduce(model.current, intent);
+    const was = model.current;
+    model.current = reduce(was, intent);
+    if (model.current.spec !== was.spec || model.current.screen !== was.screen) walker.current(model.current);
     setState(model.current);
     const { request } = model.current;
-    if (request && request.seq > before) carrier.current(request, dispatch);
+    if (request && request.seq > (was.request?.seq ?? 0)) carrier.current(request, dispatch);
   }, []);
   // the request the dialogue starts with: a look at the network
   useEffect(() => {
+    walker.current(first);
     if (first.request) carrier.current(first.request, dispatch);
   }, [first, dispatch]);
   return [state, dispatch, () => model.current];
@@ -392,7 +398,11 @@ export function App(props: AppProps) {
     const { port, clock = Date.now, onShell, onExit } = latest.current;
     carryOut(request, { port, clock, onShell, onExit, exit, install }, dispatch);
   };
-  const [state, dispatch, current] = useModel(() => props.initial ?? initialState(props.images), carry);
+  const [state, dispatch, current] = useModel(
+    () => props.initial ?? initialState(props.images),
+    carry,
+    (walked) => latest.current.onWalk?.(walked),
+  );
   const theme: Theme = useMemo(() => themeFor(props.env ?? process.env), [props.env]);
   const { columns, rows } = useTerminalSize();
   const clock = props.clock ?? Date.now;
@@ -403,10 +413,6 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (props.importText) dispatch({ type: 'import-offered', ...props.importText });
   }, [props.importText, dispatch]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: kept when the answers or the screen change, not on every render
-  useEffect(() => {
-    latest.current.onWalk?.(current());
-  }, [state.spec, state.screen, current]);
   // One reader for every key, and it reads the model as the intents before it left it: keys typed
   // faster than React renders (a paste, a fast serial line) each meet the state they follow.
   useInput((input, key) => {

@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
+import type { Command } from '../../../../core/exec/command.ts';
 import { guide } from '../../../../installer/tui/guided.tsx';
+import { initialState, type State } from '../../../../installer/tui/state.ts';
 import {
   dropWalk,
   type KeptWalk,
@@ -74,7 +76,7 @@ test('kept through a rename with mode 0600, read back as kept; a file that is no
   expect(() => keepWalk(join(file, 'below-a-file.json'), walk)).not.toThrow();
 });
 
-function dialogue(file: string, initial = walkTo('network')) {
+function dialogue(file: string, initial: State = walkTo('network'), shell?: Command) {
   const stdin = new StdinStub();
   const screen = new Screen(80, 24);
   const exit = guide({
@@ -82,6 +84,7 @@ function dialogue(file: string, initial = walkTo('network')) {
     dryRun: false,
     images: IMAGES,
     initial,
+    ...(shell && { shell }),
     walkFile: file,
     stdin: stdin as unknown as NodeJS.ReadStream,
     stdout: screen as unknown as NodeJS.WriteStream,
@@ -127,4 +130,17 @@ test('guide() keeps the walk as it goes; a second start from it says so on Welco
   await leave(second.stdin, second.exit);
   expect(readKeptWalk(file)).toBeUndefined();
   await leave(first.stdin, first.exit);
+});
+
+test('the walk is kept before anything is carried out: a `!` shell typed with the key that changed the screen finds it kept', async () => {
+  const file = walkFile();
+  // the shell copies the walk as it finds it, and the dialogue waits for it (as for a root shell)
+  const shell: Command = { tool: 'sh', args: ['-c', `cp ${file} ${file}.at-shell`] };
+  const started = dialogue(file, initialState(IMAGES), shell);
+  await until(() => expect(readKeptWalk(file)?.screen).toBe('welcome'));
+  await settle();
+  // Enter (to Network) and ! in one read, as a fast serial line delivers them
+  started.stdin.write(`${KEY.enter}!`);
+  await until(() => expect(readKeptWalk(`${file}.at-shell`)?.screen).toBe('network'));
+  await leave(started.stdin, started.exit);
 });
