@@ -61,6 +61,17 @@ export function runInteractive(command: Command): Promise<Ended> {
   });
 }
 
+/** the signals a program dies of by its own fault (or by a bug under it) */
+const CRASH_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set([
+  'SIGSEGV',
+  'SIGBUS',
+  'SIGILL',
+  'SIGFPE',
+  'SIGABRT',
+  'SIGTRAP',
+  'SIGSYS',
+]);
+
 /** the most the console is given of the kernel's log about one crash */
 const KERNEL_LINES = 40;
 
@@ -86,6 +97,11 @@ export function kernelLinesAbout(dmesg: string, pid: number): string[] {
  */
 export async function sayKilled(what: string, ended: Ended, runner: Runner, write: (text: string) => void) {
   if (!ended.signal) return;
+  if (!CRASH_SIGNALS.has(ended.signal)) {
+    // a signal someone sent (Ctrl-C where the terminal was not raw, kill, a hang-up): not a crash
+    write(`\n${what} was stopped by ${ended.signal} (exit status ${ended.status}).\n`);
+    return;
+  }
   let lines: string[] = [];
   if (ended.pid !== undefined) {
     try {

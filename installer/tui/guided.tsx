@@ -162,6 +162,9 @@ export async function guide(dialogue: Dialogue): Promise<number> {
       if (error instanceof UserError) return undefined;
       throw error;
     });
+  // raw before the first frame is drawn: a Ctrl-C typed as it appears is the App's key, not a
+  // SIGINT from a terminal still cooked (Ink makes it raw only once its input hook has mounted)
+  dialogue.stdin.setRawMode?.(true);
   const app = render(
     dialogueOn(),
     // Ctrl-C is the App's (it asks first); nothing here writes to the console, which stays as it is

@@ -70,3 +70,13 @@ test('a child that exits, however badly, is not said to be killed', async () => 
   });
   expect(told).toBe('');
 });
+
+test('a child stopped by a signal someone sent (SIGINT, SIGTERM) is said so in a line, not as a bug', async () => {
+  const ended = await runInteractive({ tool: 'sh', args: ['-c', 'kill -INT $$'] });
+  expect(ended).toMatchObject({ status: 130, signal: 'SIGINT' });
+  let told = '';
+  await sayKilled('The guided installer', ended, dmesgRunner(new Error('not asked')), (text) => {
+    told += text;
+  });
+  expect(told).toBe('\nThe guided installer was stopped by SIGINT (exit status 130).\n');
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { InstallEnginePort } from '../../../../installer/tui/engine-port.ts';
 import { guide } from '../../../../installer/tui/guided.tsx';
-import { IMAGES, SECRET, walkTo } from './fixtures.ts';
+import { IMAGES, RecordedPort, SECRET, walkTo } from './fixtures.ts';
 import { RecordedSan, TARGET } from './recorded-san.ts';
 import { KEY, Screen, StdinStub, settle, until } from './terminal.tsx';
 
@@ -91,4 +91,34 @@ test('an install that does not finish: the screens stay to show why, and leaving
   stdin.write('y');
   expect(await exit).toBe(1);
   expect(san.lines().filter((l) => WRITERS.test(l))).toEqual([]);
+});
+
+test('the terminal is raw before the first frame: a Ctrl-C typed as Welcome appears is a key, not a SIGINT', async () => {
+  const modes: boolean[] = [];
+  const stdin = new StdinStub();
+  let raw = false;
+  stdin.setRawMode = (on: boolean) => {
+    raw = on;
+  };
+  const screen = new Screen(80, 24);
+  const write = screen.write;
+  screen.write = (frame: string) => {
+    modes.push(raw);
+    return write(frame);
+  };
+  const exit = guide({
+    port: Object.assign(new RecordedPort(), { reviewedTranscript: () => [] }),
+    dryRun: true,
+    images: IMAGES,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stdout: screen as unknown as NodeJS.WriteStream,
+    out: { write: () => {} },
+    env: {},
+  });
+  await until(() => expect(modes.length).toBeGreaterThan(0));
+  expect(modes[0]).toBe(true);
+  stdin.write(KEY.ctrlC);
+  await settle();
+  stdin.write('y');
+  expect(await exit).toBe(0);
 });

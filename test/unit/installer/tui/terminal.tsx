@@ -38,7 +38,7 @@ export class StdinStub extends EventEmitter {
     return data;
   };
   setEncoding() {}
-  setRawMode() {}
+  setRawMode(_on?: boolean) {}
   resume() {}
   pause() {}
   ref() {}
