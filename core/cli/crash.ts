@@ -27,6 +27,9 @@ export function crashReport(error: unknown, argv: string[], when: Date): string 
 
 /** Registers the handlers; `argv` is the command's own arguments (never a secret: secrets come from files). */
 export function reportCrashes(argv: string[], dir = tmpdir()): void {
+  // the whole stack in a report: Node's default of 10 frames cut the guided installer's crash in
+  // yoga's wasm short of Ink's own frames
+  Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 50);
   let crashed = false;
   const crash = (error: unknown) => {
     // a second error while reporting the first: leave at once

@@ -106,7 +106,9 @@ export function releaseAction(lun: LunObservation): Action {
 function leftMounts(lun: LunObservation, workDir: string): Command[] {
   const ours = lun.volumeGroups.filter((vg) => vg.logicalVolumes.some((lv) => lv.name === META_VOLUME));
   return [
-    ...(lun.partitions.some((p) => p.name === BOOT_LABEL) ? [umountIfMounted(`${workDir}/${BOOT_LABEL}`)] : []),
+    ...(lun.partitions.some((p) => p.name === BOOT_LABEL)
+      ? [umountIfMounted(`${workDir}/${BOOT_LABEL}`)]
+      : []),
     ...ours.flatMap((vg) => vg.logicalVolumes.map((lv) => umountIfMounted(`${workDir}/${lv.name}`))),
   ];
 }
