@@ -179,7 +179,8 @@ async function backToShell(dir: string, screens: SerialScreens): Promise<void> {
   const evidence = await onInstaller(dir, [
     'sh',
     '-c',
-    'cat /tmp/virtualinux-crash-*.txt 2>/dev/null; dmesg | grep -A30 -E "segfault|fatal signal|Out of memory" | tail -60; free -m',
+    // the live system has no procps (free): memory from /proc
+    'cat /tmp/virtualinux-crash-*.txt 2>/dev/null; dmesg | grep -A30 -E "segfault|fatal signal|Out of memory" | tail -60; grep -E "^(MemTotal|MemAvailable|Cached|Dirty|Shmem):" /proc/meminfo',
   ]);
   console.log(`lab.test: after the failure, on the installer:\n${evidence.stdout}`);
 }

@@ -91,3 +91,14 @@ test('a report that cannot be written is said so, and the exit is the same', asy
     '  no report could be written; please report it. Run the same command again: journaled work resumes.',
   ]);
 });
+
+test('the report keeps a deep stack whole, past the 10 frames Node keeps by default', async () => {
+  const { run, reports } = await crashing(
+    'deep',
+    'const down = (n: number): void => { if (n === 0) throw new Error("deep down"); down(n - 1); };\nsetTimeout(() => down(30), 10);\nsetTimeout(() => {}, 5000);',
+  );
+  expect(run.exitCode).toBe(70);
+  const [report] = readdirSync(reports);
+  const frames = readFileSync(join(reports, report as string), 'utf8').match(/^\s+at /gm) ?? [];
+  expect(frames.length).toBeGreaterThan(30);
+});
