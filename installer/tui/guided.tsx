@@ -133,8 +133,15 @@ export async function guide(dialogue: Dialogue): Promise<number> {
   const initial = kept
     ? seededState(kept.spec, dialogue.images, dialogue.initial?.values.secret ?? '')
     : dialogue.initial;
+  // once left, the walk is dropped and stays so: an answer of the engine that comes after (a look
+  // at the network still under way) changes the model, and must not keep the walk again
+  let left = false;
   const keep =
-    walkFile === undefined ? undefined : (state: State) => keepWalk(walkFile, walkOf(state, new Date()));
+    walkFile === undefined
+      ? undefined
+      : (state: State) => {
+          if (!left) keepWalk(walkFile, walkOf(state, new Date()));
+        };
   const ending: Ending = { reviewed: false, failed: false };
   const enlisted: string[] = [];
   const dialogueOn = () => (
@@ -143,6 +150,9 @@ export async function guide(dialogue: Dialogue): Promise<number> {
       version={dryRun ? `${version()} (dry run)` : version()}
       images={dialogue.images}
       onShell={() => shellOn(dialogue)}
+      onExit={() => {
+        left = true;
+      }}
       enlisted={[...enlisted]}
       {...(importText && { importText })}
       {...(initial && { initial })}
@@ -173,6 +183,7 @@ export async function guide(dialogue: Dialogue): Promise<number> {
   try {
     await app.waitUntilExit();
     // left, or installed: the next start is a new walk
+    left = true;
     if (walkFile !== undefined) dropWalk(walkFile);
   } finally {
     await enlisting?.close();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import type { Command } from '../../../../core/exec/command.ts';
 import { guide } from '../../../../installer/tui/guided.tsx';
+import type { NetworkObservation } from '../../../../installer/tui/port.ts';
 import { initialState, type State } from '../../../../installer/tui/state.ts';
 import {
   dropWalk,
@@ -18,7 +19,7 @@ import {
   readKeptWalk,
   walkOf,
 } from '../../../../installer/tui/walk.ts';
-import { IMAGES, RecordedPort, SECRET, walkTo } from './fixtures.ts';
+import { IMAGES, NETWORK, RecordedPort, SECRET, walkTo } from './fixtures.ts';
 import { KEY, plain, Screen, StdinStub, settle, until } from './terminal.tsx';
 
 const dirs: string[] = [];
@@ -76,11 +77,16 @@ test('kept through a rename with mode 0600, read back as kept; a file that is no
   expect(() => keepWalk(join(file, 'below-a-file.json'), walk)).not.toThrow();
 });
 
-function dialogue(file: string, initial: State = walkTo('network'), shell?: Command) {
+function dialogue(
+  file: string,
+  initial: State = walkTo('network'),
+  shell?: Command,
+  port = new RecordedPort(),
+) {
   const stdin = new StdinStub();
   const screen = new Screen(80, 24);
   const exit = guide({
-    port: Object.assign(new RecordedPort(), { reviewedTranscript: () => [] }),
+    port: Object.assign(port, { reviewedTranscript: () => [] }),
     dryRun: false,
     images: IMAGES,
     initial,
@@ -143,4 +149,18 @@ test('the walk is kept before anything is carried out: a `!` shell typed with th
   started.stdin.write(`${KEY.enter}!`);
   await until(() => expect(readKeptWalk(`${file}.at-shell`)?.screen).toBe('network'));
   await leave(started.stdin, started.exit);
+});
+
+test('left while the engine still looks at the network: its answer, coming after, does not keep the walk again', async () => {
+  const file = walkFile();
+  let answer: (observation: NetworkObservation) => void = () => {};
+  const port = new RecordedPort();
+  port.observeNetwork = () => new Promise((resolve) => (answer = resolve));
+  const started = dialogue(file, initialState(IMAGES), undefined, port);
+  await until(() => expect(readKeptWalk(file)?.screen).toBe('welcome'));
+  await leave(started.stdin, started.exit);
+  expect(readKeptWalk(file)).toBeUndefined();
+  answer(NETWORK);
+  await settle();
+  expect(readKeptWalk(file)).toBeUndefined();
 });
