@@ -9,7 +9,7 @@ import { InstallEnginePort } from '../../../../installer/tui/engine-port.ts';
 import { guide } from '../../../../installer/tui/guided.tsx';
 import { IMAGES, RecordedPort, SECRET, walkTo } from './fixtures.ts';
 import { RecordedSan, TARGET } from './recorded-san.ts';
-import { KEY, Screen, StdinStub, settle, until } from './terminal.tsx';
+import { KEY, plain, Screen, StdinStub, settle, until } from './terminal.tsx';
 
 const sans: RecordedSan[] = [];
 afterEach(() => {
@@ -93,7 +93,9 @@ test('an install that does not finish: the screens stay to show why, and leaving
   expect(san.lines().filter((l) => WRITERS.test(l))).toEqual([]);
 });
 
-test('the terminal is raw before the first frame: a Ctrl-C typed as Welcome appears is a key, not a SIGINT', async () => {
+test('the terminal is raw before the first frame: a Ctrl-C typed as Welcome appears is a key, not a SIGINT', {
+  timeout: 20_000,
+}, async () => {
   const modes: boolean[] = [];
   const stdin = new StdinStub();
   let raw = false;
@@ -117,8 +119,10 @@ test('the terminal is raw before the first frame: a Ctrl-C typed as Welcome appe
   });
   await until(() => expect(modes.length).toBeGreaterThan(0));
   expect(modes[0]).toBe(true);
+  // keys typed before Ink listens are lost (a stub keeps none): a loaded machine mounts its hook late
+  await until(() => expect(stdin.listenerCount('readable')).toBeGreaterThan(0));
   stdin.write(KEY.ctrlC);
-  await settle();
+  await until(() => expect(plain(screen.frames.at(-1) ?? '')).toContain('Leave the installer?'));
   stdin.write('y');
   expect(await exit).toBe(0);
 });

@@ -98,21 +98,27 @@ function dialogue(
     env: {},
   });
   const frame = () => plain(screen.frames.at(-1) ?? '');
-  return { stdin, exit, frame };
+  // keys typed before Ink listens are lost: a loaded machine mounts its input hook late
+  const listening = () => until(() => expect(stdin.listenerCount('readable')).toBeGreaterThan(0));
+  return { stdin, exit, frame, listening };
 }
 
-async function leave(stdin: StdinStub, exit: Promise<number>) {
+async function leave({ stdin, exit, frame, listening }: ReturnType<typeof dialogue>) {
+  await listening();
   stdin.write(KEY.ctrlC);
-  await settle();
+  await until(() => expect(frame()).toContain('Leave the installer?'));
   stdin.write('y');
   expect(await exit).toBe(0);
 }
 
-test('guide() keeps the walk as it goes; a second start from it says so on Welcome and has its answers; leaving drops it', async () => {
+test('guide() keeps the walk as it goes; a second start from it says so on Welcome and has its answers; leaving drops it', {
+  timeout: 20_000,
+}, async () => {
   const file = walkFile();
   const first = dialogue(file, walkTo('cluster'));
   await until(() => expect(readKeptWalk(file)?.screen).toBe('cluster'));
   // typed on the Cluster screen: kept at once
+  await first.listening();
   first.stdin.write('lab');
   await until(() => expect(readKeptWalk(file)?.spec.cluster?.name).toBe('lab'));
   expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
@@ -126,6 +132,7 @@ test('guide() keeps the walk as it goes; a second start from it says so on Welco
   );
   expect(welcome).toContain('the CHAP secret as the boot gave it');
   // its answers are filled in: Welcome, then Network (its interface chosen), SAN (portals, user)
+  await second.listening();
   second.stdin.write(KEY.enter);
   await until(() => expect(second.frame()).toContain('1/5 Network'));
   second.stdin.write(KEY.shiftTab);
@@ -133,12 +140,14 @@ test('guide() keeps the walk as it goes; a second start from it says so on Welco
   second.stdin.write(KEY.enter);
   await until(() => expect(second.frame()).toContain('2/5 SAN'));
   expect(second.frame()).toMatch(/CHAP user +lab/);
-  await leave(second.stdin, second.exit);
+  await leave(second);
   expect(readKeptWalk(file)).toBeUndefined();
-  await leave(first.stdin, first.exit);
+  await leave(first);
 });
 
-test('the walk is kept before anything is carried out: a `!` shell typed with the key that changed the screen finds it kept', async () => {
+test('the walk is kept before anything is carried out: a `!` shell typed with the key that changed the screen finds it kept', {
+  timeout: 20_000,
+}, async () => {
   const file = walkFile();
   // the shell copies the walk as it finds it, and the dialogue waits for it (as for a root shell)
   const shell: Command = { tool: 'sh', args: ['-c', `cp ${file} ${file}.at-shell`] };
@@ -146,19 +155,22 @@ test('the walk is kept before anything is carried out: a `!` shell typed with th
   await until(() => expect(readKeptWalk(file)?.screen).toBe('welcome'));
   await settle();
   // Enter (to Network) and ! in one read, as a fast serial line delivers them
+  await started.listening();
   started.stdin.write(`${KEY.enter}!`);
   await until(() => expect(readKeptWalk(`${file}.at-shell`)?.screen).toBe('network'));
-  await leave(started.stdin, started.exit);
+  await leave(started);
 });
 
-test('left while the engine still looks at the network: its answer, coming after, does not keep the walk again', async () => {
+test('left while the engine still looks at the network: its answer, coming after, does not keep the walk again', {
+  timeout: 20_000,
+}, async () => {
   const file = walkFile();
   let answer: (observation: NetworkObservation) => void = () => {};
   const port = new RecordedPort();
   port.observeNetwork = () => new Promise((resolve) => (answer = resolve));
   const started = dialogue(file, initialState(IMAGES), undefined, port);
   await until(() => expect(readKeptWalk(file)?.screen).toBe('welcome'));
-  await leave(started.stdin, started.exit);
+  await leave(started);
   expect(readKeptWalk(file)).toBeUndefined();
   answer(NETWORK);
   await settle();
