@@ -4,12 +4,19 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { InstallEnginePort } from '../../../../installer/tui/engine-port.ts';
 import { guide } from '../../../../installer/tui/guided.tsx';
 import { IMAGES, RecordedPort, SECRET, walkTo } from './fixtures.ts';
 import { RecordedSan, TARGET } from './recorded-san.ts';
 import { KEY, plain, Screen, StdinStub, settle, until } from './terminal.tsx';
+
+// install --tui unsets CI before Ink loads (is-in-ci is read once, and under CI Ink draws only its
+// last frame): these tests read the frames a terminal shows, so the same here, before Ink is imported
+vi.hoisted(() => {
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+});
 
 const sans: RecordedSan[] = [];
 afterEach(() => {

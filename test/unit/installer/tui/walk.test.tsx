@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import type { Command } from '../../../../core/exec/command.ts';
 import { guide } from '../../../../installer/tui/guided.tsx';
 import type { NetworkObservation } from '../../../../installer/tui/port.ts';
@@ -21,6 +21,13 @@ import {
 } from '../../../../installer/tui/walk.ts';
 import { IMAGES, NETWORK, RecordedPort, SECRET, walkTo } from './fixtures.ts';
 import { KEY, plain, Screen, StdinStub, settle, until } from './terminal.tsx';
+
+// install --tui unsets CI before Ink loads (is-in-ci is read once, and under CI Ink draws only its
+// last frame): these tests read the frames a terminal shows, so the same here, before Ink is imported
+vi.hoisted(() => {
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+});
 
 const dirs: string[] = [];
 afterEach(() => {
