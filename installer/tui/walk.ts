@@ -32,7 +32,7 @@ export function consoleName(): string | undefined {
 }
 
 export interface KeptWalk {
-  /** the furthest wizard screen reached: what the administrator had got to */
+  /** the wizard screen it was on (the install's progress and Done count as the Review) */
   screen: ScreenId;
   /** the spec as the screens made it, possibly incomplete */
   spec: Partial<WrittenSpec>;
