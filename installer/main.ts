@@ -6,6 +6,8 @@
  * Bundled into one file by installer/bundle.ts, which fixes the version at bundle time; run
  * unbundled (`npx tsx installer/main.ts`) it reads the version from package.json.
  */
+// first: V8's WebAssembly flags hold only for modules compiled after them (core/cli/wasm.ts)
+import '../core/cli/wasm.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -185,3 +185,77 @@ test('on a terminal one key gives a root shell, and exit comes back to the menu'
     child.kill('SIGKILL');
   }
 });
+
+/** how many functions a WebAssembly binary defines: the count that opens its code section (10) */
+function wasmFunctionCount(binary: Buffer): number {
+  let at = 8; // magic and version
+  const leb = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = binary[at++] ?? 0;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < binary.length) {
+    const id = binary[at++];
+    const size = leb();
+    if (id === 10) return leb();
+    at += size;
+  }
+  throw new Error('no code section in the WebAssembly binary');
+}
+
+test("the guided installer's layout engine (yoga, WebAssembly) is compiled whole by Liftoff before the Welcome, and never again", async () => {
+  // the binary Ink's yoga-layout carries, as the bundle inlines it
+  const carrier = readFileSync(
+    join(packageRoot, 'node_modules/yoga-layout/dist/binaries/yoga-wasm-base64-esm.js'),
+    'utf8',
+  );
+  const yoga = wasmFunctionCount(Buffer.from(/base64,([A-Za-z0-9+/=]+)/.exec(carrier)?.[1] ?? '', 'base64'));
+  const medium = join(dir, 'medium');
+  mkdirSync(join(medium, 'images'), { recursive: true });
+  // V8 prints a line for every function it compiles; the installer sets its flags itself (core/cli/wasm.ts)
+  const command = `node --trace-wasm-compilation-times ${bundle} install --tui --dry-run --medium ${medium}`;
+  const child = execa('script', ['-qfec', command, '/dev/null'], {
+    cwd: dir,
+    reject: false,
+    // not CI's environment: Ink draws only its last frame under CI
+    env: { PATH: '/usr/bin:/bin', TERM: 'xterm-256color', HOME: dir },
+    extendEnv: false,
+    timeout: 60_000,
+  });
+  let seen = '';
+  const welcome = new Promise<void>((resolve) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('[ Begin ]')) resolve();
+    });
+  });
+  try {
+    await Promise.race([welcome, child]);
+    // a few screens more: layouts enough for V8 to tier hot functions up, were it to
+    child.stdin?.write('\r');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.stdin?.write('\u001b');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  } finally {
+    child.kill('SIGKILL');
+  }
+  await child;
+  expect(seen, seen.slice(-2000)).toContain('[ Begin ]');
+  const compiled = [...seen.matchAll(/Compiled function (0x[0-9a-f]+)#(\d+) using (\w+)/g)].map((m) => ({
+    module: m[1],
+    index: m[2],
+    by: m[3],
+    at: m.index,
+  }));
+  const modules = new Set(compiled.map((c) => c.module));
+  const yogaCompiled =
+    [...modules].map((m) => compiled.filter((c) => c.module === m)).find((list) => list.length >= yoga) ?? [];
+  expect(new Set(yogaCompiled.map((c) => c.index)).size).toBe(yoga);
+  expect(yogaCompiled).toHaveLength(yoga);
+  expect(new Set(compiled.map((c) => c.by))).toEqual(new Set(['Liftoff']));
+  const firstFrame = seen.indexOf('[ Begin ]');
+  for (const c of yogaCompiled) expect(c.at).toBeLessThan(firstFrame);
+});
