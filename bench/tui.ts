@@ -61,6 +61,9 @@ const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 try {
+  // a session that outlives every run's: a tmux server whose last session is killed exits, and a
+  // new-session sent while it exits fails ("server exited unexpectedly")
+  tmux('new-session', '-d', '-s', 'idle', 'sleep 86400');
   const bundle = join(dir, 'installer.mjs');
   const built = await bundleInstaller(bundle, version());
   // a medium with no images: the Welcome screen reads none
