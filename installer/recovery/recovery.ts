@@ -279,11 +279,12 @@ export interface ResetResult {
 export async function reset(request: ResetRequest): Promise<ResetResult> {
   const { spec, runner, say } = request;
   const workDir = request.workDir ?? RECOVERY_WORK_DIR;
-  mkdirSync(workDir, { recursive: true });
+  // a blade the spec does not have is refused before the network, the SAN or this machine's
+  // files are touched
+  selectedBlades(spec, request.names, request.all);
   // one reset at a time on this machine (a lock file), and in the cluster (withClusterLock, around
   // the changes)
-  // a blade the spec does not have is refused before the network or the SAN is touched
-  selectedBlades(spec, request.names, request.all);
+  mkdirSync(workDir, { recursive: true });
   const release = takeLock(join(workDir, 'reset.lock'), 'a reset');
   try {
     return await withLun(request, async (lun, where) => {

@@ -4,11 +4,14 @@
  * and answers as mount and e2mmpstatus would). MMP itself refusing a second mount is the kernel's:
  * test/integration/installer/holders.test.ts mounts a real MMP filesystem.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { type Command, formatCommand } from '../../../../core/exec/command.ts';
 import { CommandFailed } from '../../../../core/exec/failure.ts';
 import type { Runner } from '../../../../core/exec/runner.ts';
-import { resetLogLine, withClusterLock } from '../../../../installer/recovery/recovery.ts';
+import { reset, resetLogLine, withClusterLock } from '../../../../installer/recovery/recovery.ts';
 import type { ResetPlan } from '../../../../installer/recovery/reset.ts';
 import { exampleSpec } from '../engine/fixtures/recorded.ts';
 
@@ -64,4 +67,20 @@ test('the reset log: when, from which machine, which blades, what each kept', ()
   expect(resetLogLine(plan, { node02: ['/root'] }, 'node01', new Date('2026-11-29T10:00:00Z'))).toBe(
     '2026-11-29T10:00:00.000Z node01 reset node02 (kept /root), node03\n',
   );
+});
+
+test('a reset of a blade the spec does not have is refused before anything is run or made: not even its work directory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vl-reset-refused-'));
+  try {
+    const { runner, ran } = fakeRunner(false);
+    const workDir = join(dir, 'recovery');
+    const request = { names: ['node1'], all: false, keepData: false, force: false, dryRun: false, yes: true };
+    await expect(
+      reset({ spec, runner, dryRunner: runner, say: () => {}, workDir, ...request }),
+    ).rejects.toThrow('cluster lab has no blade node1');
+    expect(ran).toEqual([]);
+    expect(existsSync(workDir)).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
